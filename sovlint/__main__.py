@@ -1,0 +1,5 @@
+"""Allow ``python -m sovlint``."""
+
+from sovlint.cli import main
+
+main()

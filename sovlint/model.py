@@ -1,0 +1,158 @@
+"""The resource model every rule sees, whatever the input format.
+
+Normalisers build ``Resource`` objects with what the source *says* (provider,
+region as written, tags, replica declarations). The catalog then resolves them
+(country, exposures, certifications, category, data class) into the same frozen
+dataclass, and policies evaluate the resolved ones.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+
+class Severity(enum.IntEnum):
+    """Finding severities, ordered so that ``--fail-on`` can compare them."""
+
+    INFO = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @classmethod
+    def parse(cls, name: str) -> Severity:
+        """Return the severity named ``name`` (case-insensitive)."""
+        return cls[name.upper()]
+
+    @property
+    def label(self) -> str:
+        """The lowercase name used in outputs and policy files."""
+        return self.name.lower()
+
+
+#: Categories that hold data (SPEC §1): every category but ``other`` and ``key-management``.
+DATA_BEARING = frozenset(
+    {"storage", "database", "backup", "compute", "analytics", "messaging", "logging", "ai"}
+)
+#: Categories of data at rest, the ones SOV004 looks at (SPEC §2).
+AT_REST = frozenset({"storage", "database", "backup", "analytics", "messaging", "logging"})
+PROTECTED_CLASSES = frozenset({"strategic", "sensitive", "health"})
+DATA_CLASSES = ("public", "internal", "personal", "sensitive", "health", "strategic")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSpan:
+    """Where something is written: a path (relative to the working directory) and lines."""
+
+    path: str
+    line: int | None = None
+    end_line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Replica:
+    """Another place a resource's data is copied to.
+
+    ``region`` is what the source says (``None`` when it cannot be known, with
+    ``unresolved`` naming the expression); ``provider`` defaults to the source
+    resource's provider. ``country`` is filled by the catalog.
+    """
+
+    via: str
+    region: str | None
+    unresolved: str | None = None
+    provider: str | None = None
+    declared_at: SourceSpan | None = None
+    country: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    """An inline ``sovlint:ignore`` (or annotation/metadata) attached to a resource."""
+
+    rules: tuple[str, ...]
+    reason: str | None
+    expires: str | None  # ISO date, as written
+    span: SourceSpan | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """One resource, as normalised from any input format.
+
+    The first block of fields comes from the normaliser; the second is filled
+    when the catalog resolves the resource (``sovlint.resolve``).
+    """
+
+    address: str
+    resource_type: str
+    source: SourceSpan
+    input_format: str  # terraform | terraform-plan | kubernetes | cloudformation | arm | aws
+    provider: str | None = None  # catalog provider id (aws, azurerm, ovh, ...)
+    region: str | None = None  # the region/location/zone as written, evaluated
+    unresolved: tuple[str, ...] = ()  # expressions that could not be evaluated
+    tags: Mapping[str, str] = field(default_factory=dict)  # the resource's own tags/labels
+    inherited_tags: Mapping[str, str] = field(default_factory=dict)  # default_tags, pod template
+    replicas: tuple[Replica, ...] = ()
+    attributes: Mapping[str, Any] = field(default_factory=dict)  # facts rules may read
+    suppressions: tuple[Suppression, ...] = ()
+    module: str | None = None  # module address for Terraform resources in a module call
+    instances: tuple[str, ...] = ()  # count/for_each keys sharing this address and location
+    account: str | None = None  # live AWS account id
+    # --- resolved by the catalog ---
+    category: str = "other"
+    data_class: str | None = None
+    country: str | None = None
+    canonical_region: str | None = None
+    exposures: tuple[str, ...] = ()
+    exposures_known: bool = False
+    hds: bool | None = None
+    secnumcloud: bool | None = None
+
+    @property
+    def is_data_bearing(self) -> bool:
+        """Whether the category holds data (SPEC §1)."""
+        return self.category in DATA_BEARING
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A rule that a resource breaks. One fixed shape for every rule and format."""
+
+    rule: str
+    name: str
+    severity: Severity
+    message: str
+    source: SourceSpan
+    address: str | None = None
+    resource_type: str | None = None
+    provider: str | None = None
+    region: str | None = None
+    country: str | None = None
+    data_class: str | None = None
+    discriminator: str = ""  # separates findings of one rule on one address (replica, location)
+    suppressed: bool = False
+    suppression_reason: str | None = None
+    remediation: str | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        """A stable id: rule + address + path (+ discriminator), never line numbers."""
+        import hashlib
+
+        key = "\x1f".join(
+            (self.rule, self.address or "", self.source.path, self.discriminator)
+        )
+        return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class ScanError:
+    """A problem that is not one file's content (unreadable directory, crashed rule...)."""
+
+    path: str
+    message: str
+    line: int | None = None
