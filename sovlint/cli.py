@@ -1,0 +1,401 @@
+"""click commands only: flags -> Config -> engine -> formatter -> exit code.
+
+Exit codes (SPEC §4): 0 nothing at or above ``--fail-on``; 1 findings at or
+above it; 2 usage, config or policy-file error; 3 internal error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import click
+
+from sovlint import __version__
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+SEVERITIES = ("info", "low", "medium", "high", "critical", "never")
+
+
+class _OrderedCommand(click.Command):
+    """Keeps the raw arguments so that each ``--output`` pairs with the ``--format`` before it."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["sovlint.args"] = list(args)
+        return super().parse_args(ctx, args)
+
+
+def pair_outputs(args: Sequence[str], formats: Sequence[str]) -> list[tuple[str, str | None]]:
+    """[(format, output file or None for stdout)] in the order given.
+
+    ``--format sarif --output r.sarif --format text`` and ``--format sarif:r.sarif`` both
+    send SARIF to r.sarif and text to standard output.
+    """
+    pairs: list[list[Any]] = []
+    it = iter(range(len(args)))
+    for i in it:
+        token = args[i]
+        value: str | None = None
+        name = token
+        if "=" in token and token.startswith("--"):
+            name, value = token.split("=", 1)
+        if name in ("--format", "-f"):
+            if value is None and i + 1 < len(args):
+                value = args[i + 1]
+                next(it, None)
+            if value is None:
+                continue
+            fmt, _, out = value.partition(":")
+            pairs.append([fmt, out or None])
+        elif name in ("--output", "-o"):
+            if value is None and i + 1 < len(args):
+                value = args[i + 1]
+                next(it, None)
+            if pairs and pairs[-1][1] is None:
+                pairs[-1][1] = value
+            else:
+                pairs.append([None, value])
+        elif token == "--":
+            break
+    if not pairs:
+        pairs = [[f.partition(":")[0], f.partition(":")[2] or None] for f in formats] or [["text", None]]
+    default = "text"
+    return [(p[0] or default, p[1]) for p in pairs]
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> None:
+    click.echo(f"sovlint: {message}", err=True)
+    sys.exit(code)
+
+
+def _guarded(debug: bool, body: Callable[[], int]) -> None:
+    """Run a command body, turning known errors into exit 2 and the rest into exit 3."""
+    from sovlint.config import ConfigError
+    from sovlint.policy.load import PolicyError
+
+    try:
+        code = body()
+    except (ConfigError, PolicyError) as exc:
+        _fail(str(exc), EXIT_USAGE)
+    except click.exceptions.Exit:
+        raise
+    except click.ClickException:
+        raise
+    except KeyboardInterrupt:
+        _fail("interrupted", EXIT_INTERNAL)
+    except BrokenPipeError:
+        sys.exit(EXIT_OK)
+    except Exception as exc:  # the last line of defence: no traceback unless --debug
+        if debug:
+            traceback.print_exc()
+        _fail(f"internal error: {type(exc).__name__}: {exc}"
+              + ("" if debug else " (run with --debug for the trace)"), EXIT_INTERNAL)
+    else:
+        sys.exit(code)
+
+
+def _use_color(no_color: bool, stream: Any) -> bool:
+    if no_color or os.environ.get("NO_COLOR"):
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def _write_outputs(result: Any, pairs: Sequence[tuple[str, str | None]], options: dict[str, Any]) -> None:
+    from sovlint.formatters import FORMATTERS, formatter
+    from sovlint.suppress import write_atomically
+
+    for fmt, out in pairs:
+        if fmt not in FORMATTERS:
+            raise click.UsageError(f"unknown format {fmt!r} (choose from {', '.join(FORMATTERS)})")
+    for fmt, out in pairs:
+        render = formatter(fmt)
+        opts = dict(options)
+        if out is not None:
+            opts["color"] = False
+        text = render(result, opts)
+        if out is None or out == "-":
+            click.echo(text, nl=False)
+        else:
+            write_atomically(Path(out), text)
+
+
+def _scan_flags(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The command-line settings that override the config file (only those given)."""
+    flags: dict[str, Any] = {}
+    if kwargs.get("profile"):
+        flags["profile"] = kwargs["profile"]
+    if kwargs.get("fail_on"):
+        flags["fail_on"] = kwargs["fail_on"]
+    if kwargs.get("policy"):
+        flags["policies"] = tuple(kwargs["policy"])
+    if kwargs.get("no_builtin_policies"):
+        flags["builtin_policies"] = False
+    if kwargs.get("enable"):
+        flags["enable"] = tuple(kwargs["enable"])
+    if kwargs.get("disable"):
+        flags["disable"] = tuple(kwargs["disable"])
+    if kwargs.get("exclude"):
+        flags["exclude"] = tuple(kwargs["exclude"])
+    if kwargs.get("var_file"):
+        flags["var_files"] = tuple(kwargs["var_file"])
+    if kwargs.get("var"):
+        variables = {}
+        for item in kwargs["var"]:
+            name, sep, value = item.partition("=")
+            if not sep or not name:
+                raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--var")
+            variables[name] = value
+        flags["variables"] = variables
+    if kwargs.get("baseline"):
+        flags["baseline"] = kwargs["baseline"]
+    if kwargs.get("jobs") is not None:
+        flags["jobs"] = kwargs["jobs"] or (os.cpu_count() or 1)
+    if kwargs.get("no_inline_suppressions"):
+        flags["inline_suppressions"] = False
+    if kwargs.get("max_file_size"):
+        flags["max_file_size"] = kwargs["max_file_size"]
+    if kwargs.get("no_cache"):
+        flags["cache"] = False
+    if kwargs.get("debug"):
+        flags["debug"] = True
+    return flags
+
+
+def _scan_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Configuration file (default: .sovlint.yaml found upwards)."),
+        click.option("--profile", help="Rule profile: france (default), secnumcloud, eu, or your own."),
+        click.option("--policy", multiple=True, type=click.Path(exists=True, path_type=Path),
+                     help="Add policy files or directories (repeatable)."),
+        click.option("--no-builtin-policies", is_flag=True, help="Do not load the built-in rules."),
+        click.option("--enable", multiple=True, metavar="RULE", help="Enable a rule (repeatable)."),
+        click.option("--disable", multiple=True, metavar="RULE", help="Disable a rule (repeatable)."),
+        click.option("--fail-on", type=click.Choice(SEVERITIES), help="Lowest severity that fails the run (default: low)."),
+        click.option("--var", multiple=True, metavar="NAME=VALUE", help="Set a Terraform variable."),
+        click.option("--var-file", multiple=True, type=click.Path(path_type=Path), help="Terraform variables file."),
+        click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable)."),
+        click.option("--baseline", type=click.Path(dir_okay=False), help="Fail only on findings not in this baseline."),
+        click.option("--jobs", "-j", type=click.IntRange(min=0), help="Worker processes (0 = one per core)."),
+        click.option("--no-inline-suppressions", is_flag=True, help="Ignore every inline sovlint:ignore."),
+        click.option("--max-file-size", type=click.IntRange(min=1), help="Skip files larger than this many bytes."),
+        click.option("--no-cache", is_flag=True, help="Do not use the parse cache."),
+        click.option("--quiet", "-q", is_flag=True, help="Only findings, no summary table."),
+        click.option("--no-color", is_flag=True, help="No colour, even on a terminal."),
+        click.option("--debug", is_flag=True, help="Show internal traces."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="sovlint")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """sovlint: where is your data hosted, and under which law?
+
+    Checks Terraform, Kubernetes, CloudFormation and Azure ARM code (and a live
+    AWS account) against data-sovereignty policies.
+    """
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+@main.command(cls=_OrderedCommand)
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "-f", "formats", multiple=True, metavar="FORMAT[:FILE]",
+              help="text, json, sarif, junit, github, gitlab, html (repeatable).")
+@click.option("--output", "-o", "outputs", multiple=True, metavar="FILE",
+              help="Write the preceding --format to FILE.")
+@click.option("--write-baseline", type=click.Path(dir_okay=False), help="Record today's findings as a baseline.")
+@_scan_options
+@click.pass_context
+def scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[str, ...],
+         outputs: tuple[str, ...], write_baseline: str | None, **kwargs: Any) -> None:
+    """Scan infrastructure code (default: the current directory)."""
+
+    def body() -> int:
+        from sovlint.config import load_config
+        from sovlint.engine import exit_code
+        from sovlint.engine import scan as run_scan
+        from sovlint.suppress import baseline_text, write_atomically
+
+        targets = list(paths) or [Path(".")]
+        config = load_config(kwargs.get("config_file"), targets, _scan_flags(kwargs))
+        pairs = pair_outputs(ctx.meta.get("sovlint.args", []), formats)
+        explicit = all(p.is_file() for p in targets)
+        result = run_scan(targets, config, explicit_files=explicit)
+        _write_outputs(result, pairs, {"color": _use_color(kwargs["no_color"], sys.stdout),
+                                       "quiet": kwargs["quiet"], "command": "scan"})
+        if write_baseline:
+            write_atomically(Path(write_baseline), baseline_text(result.findings))
+            return EXIT_OK
+        return exit_code(result.findings, config.fail_on)
+
+    _guarded(bool(kwargs.get("debug")), body)
+
+
+@main.command(cls=_OrderedCommand)
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "-f", "formats", multiple=True, metavar="FORMAT[:FILE]",
+              help="text, json, csv, html.")
+@click.option("--output", "-o", "outputs", multiple=True, metavar="FILE")
+@_scan_options
+@click.pass_context
+def inventory(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[str, ...],
+              outputs: tuple[str, ...], **kwargs: Any) -> None:
+    """Every resource with its provider, region, country, law, data class and replicas."""
+
+    def body() -> int:
+        from sovlint.config import load_config
+        from sovlint.engine import scan as run_scan
+        from sovlint.inventory import render_inventory
+        from sovlint.suppress import write_atomically
+
+        targets = list(paths) or [Path(".")]
+        config = load_config(kwargs.get("config_file"), targets, _scan_flags(kwargs))
+        result = run_scan(targets, config, explicit_files=all(p.is_file() for p in targets))
+        for fmt, out in pair_outputs(ctx.meta.get("sovlint.args", []), formats):
+            text = render_inventory(result, fmt, {"color": False})
+            if out is None or out == "-":
+                click.echo(text, nl=False)
+            else:
+                write_atomically(Path(out), text)
+        return EXIT_OK
+
+    _guarded(bool(kwargs.get("debug")), body)
+
+
+@main.command()
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--profile")
+@click.option("--policy", multiple=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--no-builtin-policies", is_flag=True)
+@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text")
+def rules(config_file: Path | None, profile: str | None, policy: tuple[Path, ...],
+          no_builtin_policies: bool, fmt: str) -> None:
+    """List the loaded rules: id, name, severity, source file."""
+
+    def body() -> int:
+        import json
+
+        from sovlint.config import load_config
+        from sovlint.engine import select_policies
+
+        flags: dict[str, Any] = {"profile": profile, "policies": tuple(policy) or None}
+        if no_builtin_policies:
+            flags["builtin_policies"] = False
+        config = load_config(config_file, [Path(".")], flags)
+        policies = select_policies(config)
+        if fmt == "json":
+            click.echo(json.dumps([{"id": p.id, "name": p.name, "severity": p.severity.label,
+                                    "title": p.title, "source": p.source_file} for p in policies],
+                                  indent=2))
+            return EXIT_OK
+        for p in policies:
+            click.echo(f"{p.id:<8} {p.name:<28} {p.severity.label:<9} {p.source_file}")
+        return EXIT_OK
+
+    _guarded(False, body)
+
+
+@main.command()
+@click.argument("rule")
+@click.option("--policy", multiple=True, type=click.Path(exists=True, path_type=Path))
+def explain(rule: str, policy: tuple[Path, ...]) -> None:
+    """Why a rule matters, its legal basis, how to fix, and examples."""
+
+    def body() -> int:
+        from sovlint.config import Config
+        from sovlint.engine import select_policies
+        from sovlint.explain import explain_text
+
+        config = Config(policies=tuple(str(p) for p in policy), profile="*")
+        everything = {p.id: p for p in select_policies_all(config)}
+        found = everything.get(rule.upper())
+        if found is None:
+            _fail(f"unknown rule {rule!r}; `sovlint rules` lists them")
+            return EXIT_USAGE
+        click.echo(explain_text(found))
+        return EXIT_OK
+
+    _guarded(False, body)
+
+
+def select_policies_all(config: Any) -> list[Any]:
+    """Every rule, whatever its profiles (for explain)."""
+    from sovlint.datafiles import policies_dir
+    from sovlint.policy.load import load_policies
+
+    return load_policies([policies_dir() / "rules", *(Path(p) for p in config.policies)])
+
+
+@main.command()
+@click.argument("provider", required=False)
+@click.argument("region", required=False)
+@click.option("--catalog", "extra", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="Add a catalog file.")
+def catalog(provider: str | None, region: str | None, extra: tuple[Path, ...]) -> None:
+    """What the catalog says about providers and regions."""
+
+    def body() -> int:
+        from sovlint.catalog import load_catalog
+        from sovlint.catalog_view import describe_catalog
+
+        text, ok = describe_catalog(load_catalog(extra), provider, region)
+        click.echo(text)
+        return EXIT_OK if ok else EXIT_USAGE
+
+    _guarded(False, body)
+
+
+@main.group()
+def policy() -> None:
+    """Policy files: schema, validation, tests."""
+
+
+@policy.command("schema")
+def policy_schema_cmd() -> None:
+    """Print the JSON Schema of policy files."""
+    import json
+
+    from sovlint.policy.load import policy_schema
+
+    click.echo(json.dumps(policy_schema(), indent=2))
+
+
+@policy.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+def policy_validate(files: tuple[Path, ...]) -> None:
+    """Validate policy files against the schema (exit 2 on the first invalid one)."""
+
+    def body() -> int:
+        from sovlint.policy.load import load_policies, policy_files
+
+        count = 0
+        for path in policy_files(files):
+            count += len(load_policies([path]))
+        click.echo(f"{count} rules valid")
+        return EXIT_OK
+
+    _guarded(False, body)
+
+
+@policy.command("test")
+@click.argument("dirs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--policy", "extra", multiple=True, type=click.Path(exists=True, path_type=Path))
+def policy_test(dirs: tuple[Path, ...], extra: tuple[Path, ...]) -> None:
+    """Run policy tests: fixtures annotated with sovlint-expect / sovlint-ok."""
+
+    def body() -> int:
+        from sovlint.policy.testing import run_policy_tests
+
+        report, ok = run_policy_tests(list(dirs), list(extra))
+        click.echo(report)
+        return EXIT_OK if ok else EXIT_FINDINGS
+
+    _guarded(False, body)

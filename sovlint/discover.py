@@ -1,0 +1,215 @@
+"""Paths + excludes -> the source files to scan, each with its format.
+
+Directories are walked once. VCS folders and ``.terraform/`` are skipped,
+symbolic links are not followed, special files (FIFOs, devices) are never
+opened. Where the extension is ambiguous (``.json``, ``.yaml``) the content
+decides: a Terraform plan, a CloudFormation template, an ARM template, a
+Kubernetes manifest, or none of them (ignored without noise).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from sovlint.model import ScanError
+
+SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".terraform", "node_modules", "__pycache__",
+                       ".terragrunt-cache", ".venv"})
+DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
+#: How many bytes are read to decide the format of a .json/.yaml file.
+SNIFF_BYTES = 64 * 1024
+
+TERRAFORM = "terraform"
+TERRAFORM_JSON = "terraform-json"
+TFVARS = "tfvars"
+PLAN = "terraform-plan"
+KUBERNETES = "kubernetes"
+CLOUDFORMATION = "cloudformation"
+ARM = "arm"
+ARM_PARAMETERS = "arm-parameters"
+HELM_CHART = "helm-chart"
+KUSTOMIZATION = "kustomization"
+UNREADABLE = "unreadable"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """A file to scan: its path as given/walked, the display path, and its format."""
+
+    path: Path
+    display: str
+    format: str
+
+
+@dataclass
+class Discovery:
+    """What discovery found: files to scan, files skipped (with why), and errors."""
+
+    files: list[SourceFile]
+    skipped: list[ScanError]
+    errors: list[ScanError]
+
+
+def display_path(path: Path) -> str:
+    """The path relative to the current directory when below it, else as given."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+
+
+def _excluded(rel: str, patterns: Iterable[str]) -> bool:
+    rel = rel.replace(os.sep, "/")
+    for pattern in patterns:
+        if fnmatch.fnmatchcase(rel, pattern):
+            return True
+        if pattern.startswith("**/") and fnmatch.fnmatchcase(rel, pattern[3:]):
+            return True
+        if fnmatch.fnmatchcase(rel + "/", pattern) or fnmatch.fnmatchcase(rel, pattern.rstrip("/*")):
+            return True
+    return False
+
+
+_CFN_MARK = re.compile(rb"AWSTemplateFormatVersion|\"?Type\"?\s*:\s*[\"']?AWS::|Transform\"?\s*:\s*[\"']?AWS::Serverless")
+_ARM_MARK = re.compile(rb"schema\.management\.azure\.com/schemas/[^\"]*deploymentTemplate", re.I)
+_ARM_PARAMS_MARK = re.compile(rb"schema\.management\.azure\.com/schemas/[^\"]*deploymentParameters", re.I)
+_PLAN_MARK = re.compile(rb"\"(planned_values|resource_changes|prior_state)\"")
+_TF_FORMAT_MARK = re.compile(rb"\"format_version\"")
+_K8S_MARK = re.compile(rb"^\s*\"?apiVersion\"?\s*:", re.M)
+_K8S_KIND = re.compile(rb"^\s*\"?kind\"?\s*:", re.M)
+
+
+def sniff_format(path: Path, head: bytes) -> str | None:
+    """Decide the format of a file whose extension does not (``None``: not IaC)."""
+    name = path.name
+    lower = name.lower()
+    if lower.endswith(".tf"):
+        return TERRAFORM
+    if lower.endswith(".tf.json"):
+        return TERRAFORM_JSON
+    if lower.endswith(".tfvars") or lower.endswith(".tfvars.json"):
+        return TFVARS
+    if lower == "chart.yaml":
+        return HELM_CHART
+    if lower in ("kustomization.yaml", "kustomization.yml", "kustomization"):
+        return KUSTOMIZATION
+    if lower.endswith(".json"):
+        if _ARM_PARAMS_MARK.search(head):
+            return ARM_PARAMETERS
+        if _ARM_MARK.search(head):
+            return ARM
+        if _TF_FORMAT_MARK.search(head) and _PLAN_MARK.search(head):
+            return PLAN
+        if _CFN_MARK.search(head):
+            return CLOUDFORMATION
+        if _K8S_MARK.search(head) and _K8S_KIND.search(head):
+            return KUBERNETES
+        return None
+    if lower.endswith((".yaml", ".yml", ".template")):
+        if _CFN_MARK.search(head):
+            return CLOUDFORMATION
+        if _K8S_MARK.search(head) and _K8S_KIND.search(head):
+            return KUBERNETES
+        return None
+    return None
+
+
+def _read_head(path: Path) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read(SNIFF_BYTES)
+
+
+def discover(paths: Iterable[Path], excludes: Iterable[str] = (),
+             max_file_size: int = DEFAULT_MAX_FILE_SIZE,
+             follow_symlinks: bool = False) -> Discovery:
+    """Walk ``paths`` once and classify every file."""
+    excludes = tuple(excludes)
+    result = Discovery(files=[], skipped=[], errors=[])
+    seen: set[str] = set()
+    helm_roots: list[str] = []
+
+    def consider(path: Path, explicit: bool) -> None:
+        display = display_path(path)
+        if display in seen:
+            return
+        seen.add(display)
+        if not explicit and _excluded(display, excludes):
+            return
+        try:
+            st = os.stat(path) if follow_symlinks or explicit else os.lstat(path)
+        except OSError as exc:
+            result.errors.append(ScanError(display, f"cannot read: {exc.strerror or exc}"))
+            return
+        if stat.S_ISLNK(st.st_mode):
+            return  # not followed unless asked
+        if not stat.S_ISREG(st.st_mode):
+            if explicit:
+                result.skipped.append(ScanError(display, "not a regular file; skipped"))
+            return
+        lower = path.name.lower()
+        if not lower.endswith((".tf", ".json", ".yaml", ".yml", ".tfvars", ".template")) \
+                and lower != "kustomization":
+            return
+        if st.st_size > max_file_size:
+            result.skipped.append(ScanError(
+                display, f"larger than --max-file-size ({st.st_size} > {max_file_size} bytes); skipped"))
+            return
+        head = b""
+        if not lower.endswith((".tf", ".tfvars")):
+            try:
+                head = _read_head(path)
+            except OSError:
+                result.files.append(SourceFile(path, display, UNREADABLE))
+                return
+        fmt = sniff_format(path, head)
+        if fmt is None:
+            return
+        if any(display.startswith(root + os.sep) for root in helm_roots) and fmt != HELM_CHART:
+            return  # chart contents are handled through the chart (templates are not YAML)
+        result.files.append(SourceFile(path, display, fmt))
+
+    for given in paths:
+        given = Path(given)
+        try:
+            is_dir = given.is_dir()
+        except OSError:
+            is_dir = False
+        if not given.exists() and not given.is_symlink():
+            result.errors.append(ScanError(str(given), "no such file or directory"))
+            continue
+        if not is_dir:
+            consider(given, explicit=True)
+            continue
+        visited: set[tuple[int, int]] = set()
+        for root, dirs, files in os.walk(given, followlinks=follow_symlinks,
+                                         onerror=lambda e: result.errors.append(
+                                             ScanError(display_path(Path(e.filename)),
+                                                       f"cannot read directory: {e.strerror}"))):
+            root_path = Path(root)
+            if follow_symlinks:
+                st = os.stat(root_path)
+                if (st.st_dev, st.st_ino) in visited:
+                    dirs[:] = []
+                    continue
+                visited.add((st.st_dev, st.st_ino))
+            kept = []
+            for d in sorted(dirs):
+                if d in SKIP_DIRS:
+                    continue
+                if _excluded(display_path(root_path / d), excludes):
+                    continue
+                kept.append(d)
+            dirs[:] = kept
+            names = sorted(files)
+            if "Chart.yaml" in names:
+                helm_roots.append(display_path(root_path))
+            for name in names:
+                consider(root_path / name, explicit=False)
+    result.files.sort(key=lambda f: f.display)
+    return result

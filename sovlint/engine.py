@@ -1,0 +1,309 @@
+"""The scan pipeline: discover -> parse/normalise -> resolve -> evaluate -> suppress.
+
+Work units are independent (a Terraform root module directory, or one
+manifest file), so they can run in worker processes (``--jobs``) and be
+cached. The CLI turns the ``ScanResult`` into outputs and an exit code.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+from sovlint.config import Config
+from sovlint.discover import (ARM, ARM_PARAMETERS, CLOUDFORMATION, HELM_CHART, KUBERNETES,
+                              KUSTOMIZATION, PLAN, TERRAFORM, TERRAFORM_JSON, TFVARS, UNREADABLE,
+                              SourceFile, discover)
+from sovlint.model import Finding, Resource, ScanError, Severity, SourceSpan
+from sovlint.policy.load import Policy
+
+FILE_RESOURCE_TYPE = "sovlint::file"
+
+
+@dataclass
+class UnitResult:
+    """What one work unit yields (picklable, for worker processes and the cache)."""
+
+    resources: list[Resource] = field(default_factory=list)
+    failures: list[tuple[str, int | None, str]] = field(default_factory=list)  # SOV900
+    errors: list[ScanError] = field(default_factory=list)
+
+
+@dataclass
+class ScanResult:
+    """Everything a scan produced, ready for the formatters."""
+
+    profile: str
+    files: list[str]
+    resources: list[Resource]
+    findings: list[Finding]
+    errors: list[ScanError]
+    policies: list[Policy]
+
+
+@dataclass(frozen=True)
+class WorkUnit:
+    """An independent piece of work: a Terraform root directory or a single file."""
+
+    kind: str  # terraform | a discover format
+    path: str
+    reported: tuple[str, ...]  # display paths whose resources/findings are reported
+
+
+def _failure_resource(path: str, line: int | None, message: str) -> Resource:
+    return Resource(
+        address=path,
+        resource_type=FILE_RESOURCE_TYPE,
+        source=SourceSpan(path, line or 1, line or 1),
+        input_format="sovlint",
+        attributes={"parse_error": message, "category": "other"},
+    )
+
+
+def plan_units(files: Sequence[SourceFile], explicit_files: bool) -> list[WorkUnit]:
+    """Group discovered files into independent work units."""
+    units: list[WorkUnit] = []
+    tf_dirs: dict[str, list[str]] = {}
+    for source in files:
+        if source.format in (TERRAFORM, TERRAFORM_JSON):
+            tf_dirs.setdefault(str(source.path.parent), []).append(source.display)
+        elif source.format == TFVARS:
+            continue  # read with their module
+        else:
+            units.append(WorkUnit(source.format, str(source.path), (source.display,)))
+    for directory, displays in tf_dirs.items():
+        units.append(WorkUnit(TERRAFORM, directory, tuple(displays)))
+    return units
+
+
+def run_unit(unit: WorkUnit, config: Config, skip_dirs: frozenset[str] = frozenset()) -> UnitResult:
+    """Parse and normalise one work unit; any unexpected exception becomes an error entry."""
+    try:
+        return _run_unit(unit, config)
+    except Exception as exc:  # one unit must never stop the scan (STYLE habit 6)
+        detail = traceback.format_exc() if config.debug else ""
+        message = f"internal error while reading: {type(exc).__name__}: {exc}"
+        result = UnitResult()
+        for display in unit.reported:
+            result.failures.append((display, None, message))
+        if detail:
+            result.errors.append(ScanError(unit.path, detail))
+        return result
+
+
+def _run_unit(unit: WorkUnit, config: Config) -> UnitResult:
+    from sovlint.catalog import load_catalog
+
+    result = UnitResult()
+    if unit.kind == TERRAFORM:
+        from sovlint.normalise.terraform import TerraformLoader, TerraformOptions
+
+        options = TerraformOptions(variables=config.variables, var_files=config.var_files,
+                                   environ={k: v for k, v in os.environ.items()
+                                            if k.startswith("TF_VAR_")})
+        loader = TerraformLoader(cached_catalog(config.catalog), options)
+        module = loader.evaluate_root(Path(unit.path))
+        reported = set(unit.reported)
+        result.resources = [r for r in module.resources if r.source.path in reported]
+        for failure in loader.failures.values():
+            if failure.path in reported or not failure.path.endswith((".tf", ".tf.json")):
+                result.failures.append((failure.path, failure.line, failure.message))
+        for path, line, message in module.errors:
+            result.errors.append(ScanError(path, message, line))
+        return result
+    if unit.kind == UNREADABLE:
+        result.failures.append((unit.reported[0], None, "cannot read file"))
+        return result
+    normalise = _format_normalisers().get(unit.kind)
+    if normalise is None:
+        return result
+    return normalise(unit, config)
+
+
+def _format_normalisers() -> dict[str, Callable[[WorkUnit, Config], UnitResult]]:
+    """Normalisers of the manifest formats, imported only when a file needs them."""
+    table: dict[str, Callable[[WorkUnit, Config], UnitResult]] = {}
+    try:
+        from sovlint.normalise import formats
+    except ImportError:
+        return table
+    return formats.NORMALISERS
+
+
+_CATALOGS: dict[tuple[str, ...], Any] = {}
+
+
+def cached_catalog(extra: Sequence[str]) -> Any:
+    """The catalog (shipped + user files), loaded once per process."""
+    from sovlint.catalog import load_catalog
+
+    key = tuple(extra)
+    if key not in _CATALOGS:
+        _CATALOGS[key] = load_catalog([Path(p) for p in extra])
+    return _CATALOGS[key]
+
+
+def called_module_dirs(units: Sequence[WorkUnit], config: Config) -> frozenset[str]:
+    """Directories that another scanned Terraform directory calls as a local module."""
+    from sovlint.normalise.terraform import TerraformLoader, TerraformOptions
+    from sovlint.hcl.syntax import Literal
+
+    called: set[str] = set()
+    loader = TerraformLoader(cached_catalog(config.catalog), TerraformOptions())
+    scanned = {os.path.realpath(u.path) for u in units if u.kind == TERRAFORM}
+    for unit in units:
+        if unit.kind != TERRAFORM:
+            continue
+        module = loader.module_config(Path(unit.path))
+        if module is None:
+            continue
+        for located in module.module_calls.values():
+            source = located.node.body.attribute("source")  # type: ignore[union-attr]
+            if source is None or not isinstance(source.expr, Literal):
+                continue
+            value = str(source.expr.value)
+            if value.startswith(("./", "../")):
+                target = os.path.realpath(os.path.join(unit.path, value))
+                if target in scanned and target != os.path.realpath(unit.path):
+                    called.add(target)
+    return frozenset(called)
+
+
+def collect(units: Sequence[WorkUnit], config: Config, jobs: int) -> list[UnitResult]:
+    """Run every unit, in worker processes when ``jobs`` > 1."""
+    if jobs <= 1 or len(units) < 2:
+        return [run_unit(u, config) for u in units]
+    import concurrent.futures as cf
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+    # big units first, so that the tail is short
+    order = sorted(range(len(units)), key=lambda i: -len(units[i].reported))
+    results: list[UnitResult | None] = [None] * len(units)
+    with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        futures = {pool.submit(run_unit, units[i], config): i for i in order}
+        for future in cf.as_completed(futures):
+            results[futures[future]] = future.result()
+    return [r for r in results if r is not None]
+
+
+def select_policies(config: Config) -> list[Policy]:
+    """The rules of this run: built-in (per profile) + user files, enabled/disabled."""
+    from sovlint.datafiles import policies_dir
+    from sovlint.policy.load import load_policies
+
+    policies: list[Policy] = []
+    if config.builtin_policies:
+        policies.extend(p for p in load_policies([policies_dir() / "rules"])
+                        if not p.profiles or config.profile in p.profiles
+                        or p.id in config.enable)
+    policies.extend(load_policies([Path(p) for p in config.policies]))
+    by_id: dict[str, Policy] = {}
+    for policy in policies:
+        by_id[policy.id] = policy  # a user file with the same id replaces the built-in rule
+    selected = []
+    for policy in by_id.values():
+        if policy.id in config.disable and policy.id not in config.enable:
+            continue
+        if policy.id in config.severity:
+            policy = dataclasses.replace(policy, severity=Severity.parse(config.severity[policy.id]))
+        selected.append(policy)
+    return sorted(selected, key=lambda p: p.id)
+
+
+def evaluate_all(policies: Sequence[Policy], resources: Sequence[Resource],
+                 config: Config) -> tuple[list[Finding], list[ScanError]]:
+    """Every finding of every policy on every resource; a crashing rule is reported, not fatal."""
+    from sovlint.policy.evaluate import evaluate, resource_view
+
+    settings = {"allowed_countries_personal": list(config.allowed_countries_personal),
+                "profile": config.profile}
+    findings: list[Finding] = []
+    errors: list[ScanError] = []
+    broken: set[str] = set()
+    for resource in resources:
+        view = resource_view(resource, settings)
+        for policy in policies:
+            if policy.id in broken:
+                continue
+            try:
+                findings.extend(evaluate(policy, resource, view))
+            except Exception as exc:  # report the rule, keep going
+                broken.add(policy.id)
+                errors.append(ScanError(policy.source_file,
+                                        f"rule {policy.id} failed on {resource.address}: "
+                                        f"{type(exc).__name__}: {exc}", policy.line))
+    return findings, errors
+
+
+def scan(paths: Sequence[Path], config: Config, explicit_files: bool = False) -> ScanResult:
+    """Run the whole pipeline on ``paths``."""
+    from sovlint.resolve import DataClassSettings, resolve_resource
+    from sovlint.suppress import SuppressionPolicy, apply_suppressions, read_baseline
+
+    policies = select_policies(config)
+    found = discover(paths, config.exclude, config.max_file_size)
+    units = plan_units(found.files, explicit_files)
+    called = called_module_dirs(units, config)
+    units = [u for u in units
+             if not (u.kind == TERRAFORM and os.path.realpath(u.path) in called)]
+    # files of directories that are only scanned through their callers are still reported
+    reported_files = {f.display for f in found.files if f.format not in (TFVARS,)}
+    results = collect(units, config, config.jobs)
+    catalog = cached_catalog(config.catalog)
+    settings = DataClassSettings(default=config.default_data_class,
+                                 synonyms=config.data_class_synonyms,
+                                 paths=config.data_class_paths)
+    raw: list[Resource] = []
+    errors: list[ScanError] = [*found.errors, *found.skipped]
+    for unit_result in results:
+        raw.extend(unit_result.resources)
+        errors.extend(unit_result.errors)
+        for path, line, message in unit_result.failures:
+            raw.append(_failure_resource(path, line, message))
+    raw = _reported_only(raw, reported_files)
+    resources = [r if r.resource_type == FILE_RESOURCE_TYPE else resolve_resource(r, catalog, settings)
+                 for r in raw]
+    findings, rule_errors = evaluate_all(policies, resources, config)
+    errors.extend(rule_errors)
+    baseline = read_baseline(Path(config.baseline)) if config.baseline else frozenset()
+    by_address = {(r.source.path, r.address): r for r in resources}
+    findings = apply_suppressions(
+        findings, by_address,
+        SuppressionPolicy(inline=config.inline_suppressions, require_reason=config.require_reason),
+        baseline,
+    )
+    findings.sort(key=lambda f: (f.source.path, f.source.line or 0, f.rule, f.address or "",
+                                 f.discriminator))
+    listed = sorted((r for r in resources if r.resource_type != FILE_RESOURCE_TYPE),
+                    key=lambda r: (r.source.path, r.source.line or 0, r.address, r.instances))
+    errors.sort(key=lambda e: (e.path, e.line or 0, e.message))
+    return ScanResult(profile=config.profile, files=sorted(reported_files), resources=listed,
+                      findings=findings, errors=errors, policies=policies)
+
+
+def _reported_only(resources: Iterable[Resource], reported: set[str]) -> list[Resource]:
+    seen: set[tuple[Any, ...]] = set()
+    kept = []
+    for resource in resources:
+        if resource.source.path not in reported and resource.resource_type != FILE_RESOURCE_TYPE:
+            continue
+        key = (resource.address, resource.source.path, resource.source.line, resource.region,
+               resource.instances, resource.resource_type)
+        if key in seen:
+            continue
+        seen.add(key)
+        kept.append(resource)
+    return kept
+
+
+def exit_code(findings: Iterable[Finding], fail_on: str) -> int:
+    """0 when nothing unsuppressed is at or above ``fail_on``; 1 otherwise."""
+    if fail_on == "never":
+        return 0
+    threshold = Severity.parse(fail_on)
+    return 1 if any(not f.suppressed and f.severity >= threshold for f in findings) else 0

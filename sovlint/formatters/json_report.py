@@ -1,0 +1,88 @@
+"""``--format json``: the stable, schema_version 1 document of SPEC §5."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from sovlint import __version__
+from sovlint.engine import ScanResult
+from sovlint.model import Finding, Resource
+
+
+def finding_dict(finding: Finding) -> dict[str, Any]:
+    """One finding as SPEC §5 writes it."""
+    data: dict[str, Any] = {
+        "rule": finding.rule,
+        "name": finding.name,
+        "severity": finding.severity.label,
+        "message": finding.message,
+        "path": finding.source.path,
+        "line": finding.source.line,
+        "end_line": finding.source.end_line,
+        "address": finding.address,
+        "resource_type": finding.resource_type,
+        "provider": finding.provider,
+        "region": finding.region,
+        "country": finding.country,
+        "data_class": finding.data_class,
+        "fingerprint": finding.fingerprint,
+        "suppressed": finding.suppressed,
+        "suppression_reason": finding.suppression_reason,
+    }
+    if finding.remediation:
+        data["remediation"] = finding.remediation
+    return data
+
+
+def resource_dict(resource: Resource) -> dict[str, Any]:
+    """One resource as SPEC §5 writes it."""
+    data: dict[str, Any] = {
+        "address": resource.address,
+        "resource_type": resource.resource_type,
+        "path": resource.source.path,
+        "line": resource.source.line,
+        "provider": resource.provider,
+        "category": resource.category,
+        "region": resource.canonical_region or (resource.region if resource.country else None),
+        "country": resource.country,
+        "exposures": list(resource.exposures),
+        "data_class": resource.data_class,
+        "replicas": [{"region": r.region, "country": r.country, "via": r.via}
+                     for r in resource.replicas],
+        "unresolved": list(resource.unresolved) + [r.unresolved for r in resource.replicas
+                                                   if r.unresolved],
+    }
+    if resource.instances:
+        data["instances"] = list(resource.instances)
+    if resource.module:
+        data["module"] = resource.module
+    if resource.account:
+        data["account"] = resource.account
+    return data
+
+
+def document(result: ScanResult) -> dict[str, Any]:
+    """The whole JSON document as Python data."""
+    by_severity = Counter(f.severity.label for f in result.findings if not f.suppressed)
+    return {
+        "schema_version": 1,
+        "tool": {"name": "sovlint", "version": __version__},
+        "profile": result.profile,
+        "findings": [finding_dict(f) for f in result.findings],
+        "resources": [resource_dict(r) for r in result.resources],
+        "errors": [{"path": e.path, "line": e.line, "message": e.message} for e in result.errors],
+        "summary": {
+            "files": len(result.files),
+            "resources": len(result.resources),
+            "findings": sum(1 for f in result.findings if not f.suppressed),
+            "suppressed": sum(1 for f in result.findings if f.suppressed),
+            "by_severity": dict(sorted(by_severity.items())),
+        },
+    }
+
+
+def render(result: ScanResult, options: dict[str, Any]) -> str:
+    """Serialise deterministically."""
+    return json.dumps(document(result), indent=2, ensure_ascii=False) + "\n"

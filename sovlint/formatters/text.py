@@ -1,0 +1,78 @@
+"""``--format text``: findings grouped by file, then a summary by rule and severity.
+
+Colour only when ``options["color"]`` is true (the CLI decides: a terminal,
+no ``NO_COLOR``, no ``--no-color``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+from sovlint.engine import ScanResult
+from sovlint.model import Finding, Severity
+
+_COLOURS = {
+    Severity.CRITICAL: "\x1b[1;35m",
+    Severity.HIGH: "\x1b[1;31m",
+    Severity.MEDIUM: "\x1b[33m",
+    Severity.LOW: "\x1b[36m",
+    Severity.INFO: "\x1b[2m",
+}
+_RESET = "\x1b[0m"
+_BOLD = "\x1b[1m"
+
+
+def _clean(text: str) -> str:
+    """Control characters from file names or values never reach the terminal raw."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
+def _line(finding: Finding, color: bool) -> str:
+    where = f"{finding.source.line}" if finding.source.line else "-"
+    severity = finding.severity.label
+    if color:
+        severity = f"{_COLOURS[finding.severity]}{severity}{_RESET}"
+    text = f"  {where:>5}  {severity:<8} {finding.rule} {_clean(finding.message)}"
+    if finding.suppressed:
+        reason = f": {finding.suppression_reason}" if finding.suppression_reason else ""
+        text += f"  [suppressed{_clean(reason)}]"
+    return text
+
+
+def render(result: ScanResult, options: dict[str, Any]) -> str:
+    """Human-readable report."""
+    color = bool(options.get("color"))
+    show_suppressed = bool(options.get("show_suppressed", False))
+    quiet = bool(options.get("quiet"))
+    out: list[str] = []
+    by_file: dict[str, list[Finding]] = defaultdict(list)
+    for finding in result.findings:
+        if finding.suppressed and not show_suppressed:
+            continue
+        by_file[finding.source.path].append(finding)
+    for path in sorted(by_file):
+        out.append(f"{_BOLD}{_clean(path)}{_RESET}" if color else _clean(path))
+        out.extend(_line(f, color) for f in by_file[path])
+        out.append("")
+    for error in result.errors:
+        where = f"{error.path}:{error.line}" if error.line else error.path
+        out.append(f"error: {_clean(where)}: {_clean(error.message)}")
+    if result.errors:
+        out.append("")
+    active = [f for f in result.findings if not f.suppressed]
+    suppressed = len(result.findings) - len(active)
+    if active and not quiet:
+        counts = Counter((f.rule, f.name, f.severity) for f in active)
+        out.append(f"{'rule':<8} {'name':<28} {'severity':<9} {'count':>5}")
+        for (rule, name, severity), count in sorted(counts.items(), key=lambda kv: (-kv[0][2], kv[0][0])):
+            out.append(f"{rule:<8} {name:<28} {severity.label:<9} {count:>5}")
+        out.append("")
+    by_sev = Counter(f.severity.label for f in active)
+    detail = ", ".join(f"{by_sev[s.label]} {s.label}" for s in sorted(Severity, reverse=True)
+                       if by_sev[s.label])
+    summary = (f"{len(result.files)} files, {len(result.resources)} resources, "
+               f"{len(active)} findings" + (f" ({detail})" if detail else "")
+               + (f", {suppressed} suppressed" if suppressed else ""))
+    out.append(summary)
+    return "\n".join(out) + "\n"

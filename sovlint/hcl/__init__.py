@@ -1,0 +1,1 @@
+"""HCL parsing behind sovlint's own syntax tree (sovlint.hcl.syntax)."""

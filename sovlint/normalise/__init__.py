@@ -1,0 +1,1 @@
+"""Raw documents -> Resources (one module per input format)."""

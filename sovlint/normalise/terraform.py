@@ -1,0 +1,404 @@
+"""Terraform module directories -> Resources.
+
+All ``.tf``/``.tf.json`` files of a directory are evaluated together with the
+variable values Terraform would use; local modules are followed with their
+inputs and ``providers`` maps. Each resource gets its provider (from the
+catalog), the region its configuration pins (per-resource argument, then the
+provider configuration), its tags, and what could not be resolved.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from sovlint.catalog import ProviderCatalog
+from sovlint.hcl.render import render
+from sovlint.hcl.syntax import Attribute, Block, HclFile, HclSyntaxError
+from sovlint.model import Replica, Resource, SourceSpan, Suppression
+from sovlint.suppress import parse_comment_suppressions
+from sovlint.terraform.instance import MAX_INSTANCES, MAX_MODULE_DEPTH, ModuleInstance, ProviderInstance
+from sovlint.terraform.module import ModuleConfig, load_module, provider_key
+from sovlint.terraform.values import Unknown
+
+TF_SUFFIXES = (".tf", ".tf.json")
+
+
+@dataclass
+class TerraformOptions:
+    """Inputs of a Terraform evaluation that come from the command line/config."""
+
+    variables: Mapping[str, Any] = field(default_factory=dict)  # --var, config terraform.vars
+    var_files: Sequence[str] = ()  # --var-file, config terraform.var_files
+    environ: Mapping[str, str] = field(default_factory=dict)  # TF_VAR_*
+
+
+@dataclass
+class ParseFailure:
+    """A file that could not be read or parsed."""
+
+    path: str
+    line: int | None
+    message: str
+
+
+@dataclass
+class ModuleResult:
+    """What one module directory yields."""
+
+    resources: list[Resource] = field(default_factory=list)
+    failures: list[ParseFailure] = field(default_factory=list)
+    errors: list[tuple[str, int | None, str]] = field(default_factory=list)
+
+
+def parse_terraform_file(path: Path, display: str) -> HclFile | ParseFailure:
+    """Read and parse one ``.tf``/``.tf.json``/``.tfvars`` file, or say why it cannot be."""
+    from sovlint.parsers.text import read_text
+
+    text = read_text(path, display)
+    if isinstance(text, tuple):
+        return ParseFailure(display, text[1], text[0])
+    try:
+        if display.endswith(".json"):
+            from sovlint.hcl.hcl2_backend import parse_hcl_json
+
+            return parse_hcl_json(text, display)
+        from sovlint.hcl.backend import parse_hcl
+
+        return parse_hcl(text, display)
+    except HclSyntaxError as exc:
+        return ParseFailure(display, exc.line, f"cannot parse: {exc.message}")
+
+
+def _tfvars_values(hcl_file: HclFile) -> dict[str, Any]:
+    from sovlint.terraform.evaluator import evaluate_or_unknown
+
+    class _Empty:
+        def lookup(self, name: str, line: int = 0) -> Any:
+            return Unknown(reason=f"{name} cannot be used in a variables file", expr=name)
+
+    return {a.name: evaluate_or_unknown(a.expr, _Empty()) for a in hcl_file.body.attributes}
+
+
+def _env_value(text: str) -> Any:
+    return text
+
+
+class TerraformLoader:
+    """Parses module directories (memoised) and evaluates root modules into Resources."""
+
+    def __init__(self, catalog: ProviderCatalog, options: TerraformOptions):
+        self.catalog = catalog
+        self.options = options
+        self._modules: dict[Path, ModuleConfig | None] = {}
+        self.failures: dict[str, ParseFailure] = {}
+
+    # ----- parsing -----
+    def module_config(self, directory: Path) -> ModuleConfig | None:
+        """The parsed configuration of a directory (``None`` when it holds no .tf file)."""
+        key = directory.resolve()
+        if key in self._modules:
+            return self._modules[key]
+        files: list[HclFile] = []
+        try:
+            names = sorted(os.listdir(directory))
+        except OSError:
+            self._modules[key] = None
+            return None
+        for name in names:
+            if not name.endswith(TF_SUFFIXES):
+                continue
+            path = directory / name
+            if not path.is_file():
+                continue
+            display = os.path.relpath(path)
+            parsed = parse_terraform_file(path, display)
+            if isinstance(parsed, ParseFailure):
+                self.failures[display] = parsed
+            else:
+                files.append(parsed)
+        config = load_module(directory, files) if files or names else None
+        self._modules[key] = config
+        return config
+
+    # ----- variables -----
+    def root_inputs(self, directory: Path) -> dict[str, Any]:
+        """Variable values with Terraform's precedence (lowest first)."""
+        values: dict[str, Any] = {}
+        for name, value in sorted(self.options.environ.items()):
+            if name.startswith("TF_VAR_"):
+                values[name[len("TF_VAR_"):]] = _env_value(value)
+        auto = []
+        for name in ("terraform.tfvars", "terraform.tfvars.json"):
+            if (directory / name).is_file():
+                auto.append(directory / name)
+        try:
+            auto += sorted(p for p in directory.iterdir()
+                           if p.name.endswith((".auto.tfvars", ".auto.tfvars.json")))
+        except OSError:
+            pass
+        for path in [*auto, *(Path(p) for p in self.options.var_files)]:
+            parsed = parse_terraform_file(path, os.path.relpath(path))
+            if isinstance(parsed, ParseFailure):
+                self.failures[parsed.path] = parsed
+                continue
+            values.update(_tfvars_values(parsed))
+        values.update(self.options.variables)
+        return values
+
+    # ----- evaluation -----
+    def evaluate_root(self, directory: Path) -> ModuleResult:
+        """Every resource of the root module in ``directory`` and of the modules it calls."""
+        result = ModuleResult()
+        config = self.module_config(directory)
+        if config is None:
+            return result
+        inputs = self.root_inputs(directory)
+        root = ModuleInstance(config=config, inputs=inputs, address="", providers={},
+                              load_child=self.module_config)
+        root.providers = self._own_providers(root, {})
+        self._collect(root, result)
+        return result
+
+    def _own_providers(self, module: ModuleInstance,
+                       inherited: Mapping[str, ProviderInstance]) -> dict[str, ProviderInstance]:
+        providers = dict(inherited)
+        for located in module.config.providers:
+            block = located.node
+            assert isinstance(block, Block)
+            key = provider_key(block)
+            providers[key] = ProviderInstance(key, block, located.file.path, module)
+        return providers
+
+    def _collect(self, module: ModuleInstance, result: ModuleResult) -> None:
+        for located in module.config.resources:
+            block = located.node
+            assert isinstance(block, Block)
+            result.resources.extend(self._resources_of(module, block, located.file))
+        for name, located in sorted(module.config.module_calls.items()):
+            self._follow_module(module, name, located.node, located.file, result)  # type: ignore[arg-type]
+
+    def _follow_module(self, parent: ModuleInstance, name: str, block: Block,
+                       file: HclFile, result: ModuleResult) -> None:
+        source_attr = block.body.attribute("source")
+        source = parent.evaluate(source_attr.expr) if source_attr else None
+        if not isinstance(source, str):
+            return
+        address = f"{parent.address + '.' if parent.address else ''}module.{name}"
+        if parent.depth >= MAX_MODULE_DEPTH:
+            result.errors.append((file.path, block.line,
+                                  f"{address}: modules nested deeper than {MAX_MODULE_DEPTH}; not followed"))
+            return
+        directory = self._module_directory(parent.config.directory, name, source, parent.address)
+        if directory is None:
+            return
+        key = str(directory.resolve())
+        if key in parent.call_stack:
+            result.errors.append((file.path, block.line,
+                                  f"{address}: module calls itself (source {source!r}); not followed"))
+            return
+        config = self.module_config(directory)
+        if config is None:
+            result.errors.append((file.path, block.line,
+                                  f"{address}: module source {source!r} not found"))
+            return
+        reserved = {"source", "version", "providers", "count", "for_each", "depends_on"}
+        inputs = {a.name: parent.evaluate(a.expr) for a in block.body.attributes
+                  if a.name not in reserved}
+        inherited = {k: v for k, v in parent.providers.items() if "." not in k}
+        providers_attr = block.body.attribute("providers")
+        if providers_attr is not None:
+            from sovlint.hcl.syntax import ObjectExpr
+
+            if isinstance(providers_attr.expr, ObjectExpr):
+                for key_expr, value_expr in providers_attr.expr.items:
+                    child_key = render(key_expr).strip('"')
+                    parent_key = render(value_expr).strip('"')
+                    target = parent.providers.get(parent_key)
+                    inherited[child_key] = target if target is not None else ProviderInstance(
+                        parent_key, None, None, None)
+        child = ModuleInstance(config=config, inputs=inputs, address=address, providers={},
+                               load_child=self.module_config, depth=parent.depth + 1,
+                               call_stack=(*parent.call_stack, str(parent.config.directory.resolve())))
+        child.providers = self._own_providers(child, inherited)
+        self._collect(child, result)
+
+    def _module_directory(self, base: Path, name: str, source: str, parent_address: str) -> Path | None:
+        if source.startswith(("./", "../")):
+            return (base / source).resolve()
+        # remote module: where `terraform init` left it
+        manifest = self._modules_manifest(base)
+        key = f"{parent_address.replace('module.', '') + '.' if parent_address else ''}{name}"
+        if manifest and key in manifest:
+            return manifest[key]
+        return None
+
+    def _modules_manifest(self, base: Path) -> dict[str, Path]:
+        import json
+
+        for directory in (base, *base.resolve().parents):
+            path = directory / ".terraform" / "modules" / "modules.json"
+            if path.is_file():
+                try:
+                    data = json.loads(path.read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    return {}
+                return {m["Key"]: (directory / m["Dir"]) for m in data.get("Modules", [])
+                        if m.get("Key") and m.get("Dir")}
+        return {}
+
+    # ----- one resource block -----
+    def _instances(self, module: ModuleInstance, block: Block) -> list[tuple[str, dict[str, Any]]]:
+        count = block.body.attribute("count")
+        for_each = block.body.attribute("for_each")
+        if for_each is not None:
+            value = module.evaluate(for_each.expr)
+            if isinstance(value, Unknown):
+                return [("", {"each": Unknown(reason=value.reason, expr=render(for_each.expr))})]
+            if isinstance(value, Mapping):
+                items = [(str(k), v) for k, v in sorted(value.items())]
+            elif isinstance(value, (list, tuple, set)):
+                items = [(str(v), v) for v in value]
+            else:
+                return [("", {})]
+            return [(f"[{k!r}]".replace("'", '"'), {"each": {"key": k, "value": v}})
+                    for k, v in items[:MAX_INSTANCES]]
+        if count is not None:
+            value = module.evaluate(count.expr)
+            if isinstance(value, Unknown):
+                return [("", {"count": Unknown(reason=value.reason, expr=render(count.expr))})]
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                return [("", {})]
+            n = int(value)
+            return [(f"[{i}]", {"count": {"index": i}}) for i in range(min(n, MAX_INSTANCES))]
+        return [("", {})]
+
+    def _resources_of(self, module: ModuleInstance, block: Block, file: HclFile) -> list[Resource]:
+        rtype, rname = block.labels
+        local_address = f"{rtype}.{rname}"
+        address = f"{module.address}.{local_address}" if module.address else local_address
+        key, provider, provider_text = module.provider_for(block)
+        provider_id = self._provider_id(module, key.split(".")[0], rtype, provider)
+        span = SourceSpan(file.path, block.line, block.end_line)
+        suppressions = tuple(parse_comment_suppressions(file.comments, block.line, block.end_line,
+                                                        span))
+        groups: dict[tuple[Any, ...], dict[str, Any]] = {}
+        for instance_key, extra in self._instances(module, block):
+            if not instance_key and extra == {} and (block.body.attribute("count") or
+                                                     block.body.attribute("for_each")):
+                pass
+            region, unresolved = self._region(module, block, provider, provider_id, extra, provider_text)
+            tags = self._tags(module, block, extra)
+            group_key = (region, tuple(unresolved))
+            group = groups.setdefault(group_key, {"instances": [], "region": region,
+                                                  "unresolved": unresolved, "tags": tags,
+                                                  "extra": extra})
+            if instance_key:
+                group["instances"].append(instance_key)
+        if not groups:  # count = 0 / empty for_each: nothing is created
+            return []
+        inherited = provider.default_tags() if provider is not None else {}
+        resources = []
+        for group in groups.values():
+            resources.append(Resource(
+                address=address,
+                resource_type=rtype,
+                source=span,
+                input_format="terraform",
+                provider=provider_id,
+                region=group["region"],
+                unresolved=tuple(group["unresolved"]),
+                tags=_string_map(group["tags"]),
+                inherited_tags=_string_map(inherited),
+                attributes=self._facts(module, block, group["extra"]),
+                suppressions=suppressions,
+                module=module.address or None,
+                instances=tuple(group["instances"]) if len(groups) > 1 else (),
+            ))
+        return resources
+
+    def _provider_id(self, module: ModuleInstance, local_name: str, rtype: str,
+                     provider: ProviderInstance | None) -> str | None:
+        source = module.config.required_providers.get(local_name)
+        provider_id = self.catalog.provider_for_source(source) if source else None
+        if provider_id is None:
+            provider_id = self.catalog.provider_for_type(rtype)
+        if provider_id == "openstack" and provider is not None:
+            auth_url = provider.attribute("auth_url")
+            if isinstance(auth_url, str):
+                operator = self.catalog.operator_for_url("openstack", auth_url)
+                if operator:
+                    return operator
+        return provider_id
+
+    def _region(self, module: ModuleInstance, block: Block, provider: ProviderInstance | None,
+                provider_id: str | None, extra: Mapping[str, Any],
+                provider_text: str | None) -> tuple[str | None, list[str]]:
+        entry = self.catalog.get(provider_id)
+        settings = entry.terraform if entry is not None else {}
+        for name in [*settings.get("resource_region_attributes", ["region", "location"]),
+                     *settings.get("zone_attributes", [])]:
+            attr = block.body.attribute(name)
+            if attr is None:
+                continue
+            value = module.evaluate(attr.expr, extra)
+            if isinstance(value, str) and value:
+                return value, []
+            if isinstance(value, Unknown):
+                return None, [f"{name} = {render(attr.expr)} ({value.reason})"]
+            if value is None:
+                continue
+            return None, [f"{name} = {render(attr.expr)} is not a region name"]
+        label = provider_text or (provider.key if provider is not None else
+                                  block.labels[0].split("_", 1)[0])
+        if provider is None or provider.block is None:
+            return None, [f"provider {label} has no configuration here; its region is set at deploy time"]
+        for name in settings.get("provider_region_attributes", ["region"]):
+            value = provider.attribute(name)
+            if value is None:
+                continue
+            if isinstance(value, str) and value:
+                return value, []
+            text = provider.expression(name)
+            reason = value.reason if isinstance(value, Unknown) else "not a region name"
+            return None, [f"provider {label}: {name} = {text} ({reason})"]
+        return None, [f"provider {label} sets no region; it comes from the environment at deploy time"]
+
+    def _tags(self, module: ModuleInstance, block: Block, extra: Mapping[str, Any]) -> Any:
+        for name in ("tags", "labels"):
+            attr = block.body.attribute(name)
+            if attr is not None:
+                value = module.evaluate(attr.expr, extra)
+                if isinstance(value, Mapping):
+                    return value
+        return {}
+
+    def _facts(self, module: ModuleInstance, block: Block, extra: Mapping[str, Any]) -> dict[str, Any]:
+        """Settings that rules read: redundancy (SOV009), geo-redundant replication."""
+        from sovlint.normalise.terraform_facts import resource_facts
+
+        def value_of(name: str) -> Any:
+            attr = block.body.attribute(name)
+            if attr is not None:
+                return module.evaluate(attr.expr, extra)
+            nested = block.body.blocks_of(name)
+            if nested:
+                return [{a.name: module.evaluate(a.expr, extra) for a in b.body.attributes}
+                        for b in nested]
+            return None
+
+        return resource_facts(block.labels[0], value_of)
+
+
+def _string_map(value: Any) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        return {}
+    return {str(k): v for k, v in value.items() if isinstance(v, str)}
+
+
+def module_directories(files: Iterable[Path]) -> list[Path]:
+    """The distinct directories of Terraform files, in order."""
+    return list(dict.fromkeys(p.parent for p in files))

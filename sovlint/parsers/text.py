@@ -1,0 +1,25 @@
+"""Reading a source file as text: size, encoding and binary content checked once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def read_text(path: Path, display: str) -> str | tuple[str, int | None]:
+    """The file's text, or ``(message, line)`` saying why it cannot be read."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        return (f"cannot read file: {exc.strerror or exc}", None)
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        return ("binary content (NUL byte); not a text file", line)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return (f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})", line)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text

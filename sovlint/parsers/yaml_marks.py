@@ -1,0 +1,206 @@
+"""YAML documents as plain data with the line of every value.
+
+Built on ``yaml.compose_all`` (libyaml's composer when available) followed by
+our own construction: no Python-object tags are ever constructed, unknown tags
+(CloudFormation's ``!Ref``...) are kept as ``Tagged`` values, aliases are
+expanded with a budget so that an alias bomb cannot exhaust memory, and
+nesting depth is bounded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+#: SPEC §9: structures nested deeper than this are refused.
+MAX_DEPTH = 1000
+#: Nodes a document may expand to (aliases included); beyond it, the file is refused.
+MAX_NODES = 2_000_000
+
+
+class YamlError(Exception):
+    """A YAML file that cannot be read; carries the 1-based line."""
+
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+@dataclass(frozen=True, slots=True)
+class Tagged:
+    """A value carrying a non-standard tag (``!Ref x`` → ``Tagged("!Ref", "x")``)."""
+
+    tag: str
+    value: Any
+
+
+class LineDict(dict):  # type: ignore[type-arg]
+    """A mapping that remembers the line of itself and of each key (1-based)."""
+
+    __slots__ = ("line", "end_line", "key_lines")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.line = 0
+        self.end_line = 0
+        self.key_lines: dict[Any, int] = {}
+
+
+class LineList(list):  # type: ignore[type-arg]
+    """A sequence that remembers its line and the line of each item."""
+
+    __slots__ = ("line", "end_line", "item_lines")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.line = 0
+        self.end_line = 0
+        self.item_lines: list[int] = []
+
+
+_BOOL = {"true": True, "false": False, "yes": True, "no": False, "on": True, "off": False,
+         "y": True, "n": False}
+
+
+def _scalar(node: Any) -> Any:
+    tag = node.tag
+    value = node.value
+    if tag == "tag:yaml.org,2002:str":
+        return value
+    if tag == "tag:yaml.org,2002:null":
+        return None
+    if tag == "tag:yaml.org,2002:bool":
+        return _BOOL.get(value.lower(), value)
+    if tag == "tag:yaml.org,2002:int":
+        text = value.replace("_", "")
+        try:
+            if text.startswith(("0x", "-0x", "+0x")):
+                return int(text, 16)
+            if text.startswith("0o"):
+                return int(text[2:], 8)
+            if len(text) > 1 and text.startswith("0") and text.isdigit():
+                return int(text, 8)
+            return int(text)
+        except ValueError:
+            return value
+    if tag == "tag:yaml.org,2002:float":
+        text = value.replace("_", "").lower()
+        if text in (".inf", "+.inf"):
+            return float("inf")
+        if text == "-.inf":
+            return float("-inf")
+        if text == ".nan":
+            return float("nan")
+        try:
+            return float(text)
+        except ValueError:
+            return value
+    if tag.startswith("tag:yaml.org,2002:"):
+        return value  # timestamps, binary, `=` value: keep the text
+    return Tagged(tag, value)
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.nodes = 0
+
+    def build(self, node: Any, depth: int = 0) -> Any:
+        import yaml
+
+        if depth > MAX_DEPTH:
+            raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", node.start_mark.line + 1)
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise YamlError(
+                f"document expands to more than {MAX_NODES} nodes (alias bomb?)",
+                node.start_mark.line + 1,
+            )
+        if isinstance(node, yaml.ScalarNode):
+            return _scalar(node)
+        if isinstance(node, yaml.SequenceNode):
+            seq = LineList()
+            seq.line = node.start_mark.line + 1
+            seq.end_line = node.end_mark.line + 1
+            for item in node.value:
+                seq.append(self.build(item, depth + 1))
+                seq.item_lines.append(item.start_mark.line + 1)
+            result: Any = seq
+        elif isinstance(node, yaml.MappingNode):
+            mapping = LineDict()
+            mapping.line = node.start_mark.line + 1
+            mapping.end_line = node.end_mark.line + 1
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    merged = self.build(value_node, depth + 1)
+                    for source in merged if isinstance(merged, list) else [merged]:
+                        if isinstance(source, dict):
+                            for k, v in source.items():
+                                mapping.setdefault(k, v)
+                                mapping.key_lines.setdefault(k, key_node.start_mark.line + 1)
+                    continue
+                key = self.build(key_node, depth + 1)
+                if isinstance(key, (dict, list)):
+                    key = str(key)
+                elif isinstance(key, Tagged):
+                    key = f"{key.tag} {key.value}"
+                mapping[key] = self.build(value_node, depth + 1)
+                mapping.key_lines[key] = key_node.start_mark.line + 1
+            result = mapping
+        else:  # pragma: no cover - PyYAML has no other node kinds
+            raise YamlError(f"unexpected YAML node {type(node).__name__}")
+        if node.tag and not node.tag.startswith("tag:yaml.org,2002:") and not isinstance(
+            node, yaml.ScalarNode
+        ):
+            return Tagged(node.tag, result)
+        return result
+
+
+def _loader_class() -> Any:
+    import yaml
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return base
+
+
+def load_documents(text: str) -> Iterator[Any]:
+    """Yield each document of a YAML stream as line-marked plain data.
+
+    Raises ``YamlError`` (with a line) for malformed YAML, too-deep nesting or
+    alias bombs. Empty documents yield ``None``.
+    """
+    import yaml
+
+    loader = _loader_class()(text)
+    builder = _Builder()
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            yield None if node is None else builder.build(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        raise YamlError(f"invalid YAML: {exc.problem or exc}", line) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(f"invalid YAML: {exc}") from None
+    except RecursionError:
+        raise YamlError(f"nesting deeper than the parser can follow") from None
+    finally:
+        loader.dispose()
+
+
+def line_of(data: Any, path: tuple[Any, ...]) -> int | None:
+    """The line of the value at ``path`` (keys and indexes) in line-marked data."""
+    line: int | None = getattr(data, "line", None)
+    node = data
+    for step in path:
+        if isinstance(node, LineDict) and step in node:
+            line = node.key_lines.get(step, line)
+            node = node[step]
+        elif isinstance(node, LineList) and isinstance(step, int) and 0 <= step < len(node):
+            line = node.item_lines[step]
+            node = node[step]
+        else:
+            break
+        line = getattr(node, "line", None) or line
+    return line

@@ -1,0 +1,1 @@
+"""Policy files: schema, loading (validated), and pure evaluation against resources."""

@@ -1,0 +1,218 @@
+"""Pure evaluation: (policy, resolved resource) -> findings.
+
+Conditions are three-valued: a field that is unknown (a region that could
+not be resolved) makes a test UNKNOWN, and the rule's ``on_unknown`` decides
+whether that is a finding. No state is kept between calls.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator, Mapping
+
+from sovlint.catalog import EEA_COUNTRIES
+from sovlint.model import Finding, Resource, SourceSpan
+from sovlint.policy.load import AllOf, AnyOf, Condition, FieldTest, NotOf, Policy
+from sovlint.policy.regex import compile_safe
+
+
+class _Unknown:
+    """The value of a field that exists but could not be determined."""
+
+    _instance: "_Unknown | None" = None
+
+    def __new__(cls) -> "_Unknown":
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN: Any = _Unknown()
+_MISSING = object()
+
+
+def resource_view(resource: Resource, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The resource as the field paths of policy files see it."""
+    located = resource.country is not None
+    replicas = []
+    for replica in resource.replicas:
+        known = replica.country is not None
+        replicas.append({
+            "via": replica.via,
+            "region": replica.region if replica.region is not None else UNKNOWN,
+            "country": replica.country if known else UNKNOWN,
+            "eea": (replica.country in EEA_COUNTRIES) if known else UNKNOWN,
+            "unresolved": replica.unresolved,
+            "declared_at": (
+                f"{replica.declared_at.path}:{replica.declared_at.line}"
+                if replica.declared_at and replica.declared_at.line else
+                (replica.declared_at.path if replica.declared_at else None)
+            ),
+        })
+    return {
+        "address": resource.address,
+        "type": resource.resource_type,
+        "resource_type": resource.resource_type,
+        "format": resource.input_format,
+        "provider": resource.provider if resource.provider is not None else UNKNOWN,
+        "category": resource.category,
+        "data_class": resource.data_class,
+        "module": resource.module,
+        "location": {
+            "region": (resource.canonical_region or resource.region) if located else UNKNOWN,
+            "country": resource.country if located else UNKNOWN,
+            "eea": (resource.country in EEA_COUNTRIES) if located else UNKNOWN,
+        },
+        "exposures": list(resource.exposures) if resource.exposures_known else UNKNOWN,
+        "certifications": {
+            "hds": UNKNOWN if resource.hds is None else resource.hds,
+            "secnumcloud": UNKNOWN if resource.secnumcloud is None else resource.secnumcloud,
+        },
+        "replicas": replicas,
+        "unresolved": list(resource.unresolved)
+        + [r.unresolved for r in resource.replicas if r.unresolved],
+        "attributes": dict(resource.attributes),
+        "settings": dict(settings),
+    }
+
+
+def _get(view: Mapping[str, Any], path: str) -> Any:
+    node: Any = view
+    for part in path.split("."):
+        if node is UNKNOWN:
+            return UNKNOWN
+        if isinstance(node, Mapping) and part in node:
+            node = node[part]
+        else:
+            return _MISSING
+    return node
+
+
+def _operand(value: Any, view: Mapping[str, Any]) -> Any:
+    if isinstance(value, Mapping) and "ref" in value:
+        found = _get(view, str(value["ref"]))
+        return [] if found is _MISSING or found is None else found
+    return value
+
+
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, (list, tuple, set, frozenset)) else [value]
+
+
+def _test(test: FieldTest, view: Mapping[str, Any]) -> Any:
+    value = _get(view, test.field)
+    if test.op == "exists":
+        if value is UNKNOWN:
+            return UNKNOWN
+        present = value is not _MISSING and value is not None
+        return present == bool(test.operand)
+    if value is UNKNOWN:
+        return UNKNOWN
+    if value is _MISSING:
+        value = None
+    operand = _operand(test.operand, view)
+    if test.op == "equals":
+        return value == operand
+    if test.op == "in":
+        return value in _as_list(operand)
+    if test.op == "not_in":
+        return value not in _as_list(operand)
+    if test.op == "contains":
+        if isinstance(value, str):
+            return str(operand) in value
+        return operand in _as_list(value) if value is not None else False
+    if test.op == "none_of":
+        if value is None:
+            return True
+        return not set(map(str, _as_list(value))) & set(map(str, _as_list(operand)))
+    if test.op == "matches":
+        if value is None:
+            return False
+        return compile_safe(str(test.operand))(str(value))
+    if test.op in ("gt", "ge", "lt", "le"):
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            return False
+        return {"gt": value > operand, "ge": value >= operand,
+                "lt": value < operand, "le": value <= operand}[test.op]
+    raise ValueError(f"unknown operator {test.op!r}")  # the schema forbids this
+
+
+def holds(condition: Condition, view: Mapping[str, Any]) -> Any:
+    """Evaluate a condition: ``True``, ``False`` or ``UNKNOWN``."""
+    if isinstance(condition, FieldTest):
+        return _test(condition, view)
+    if isinstance(condition, AllOf):
+        results = [holds(c, view) for c in condition.conditions]
+        if any(r is False for r in results):
+            return False
+        return UNKNOWN if any(r is UNKNOWN for r in results) else True
+    if isinstance(condition, AnyOf):
+        results = [holds(c, view) for c in condition.conditions]
+        if any(r is True for r in results):
+            return True
+        return UNKNOWN if any(r is UNKNOWN for r in results) else False
+    if isinstance(condition, NotOf):
+        result = holds(condition.condition, view)
+        return result if result is UNKNOWN else not result
+    raise TypeError(condition)
+
+
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
+
+
+def render_message(template: str, view: Mapping[str, Any]) -> str:
+    """Fill ``{field.path}`` placeholders from the view (never Python attribute access)."""
+
+    def fill(match: re.Match[str]) -> str:
+        value = _get(view, match.group(1))
+        if value is UNKNOWN or value is _MISSING or value is None:
+            return "unknown"
+        if isinstance(value, (list, tuple)):
+            return ", ".join(str(v) for v in value) if value else "none"
+        return str(value)
+
+    return _PLACEHOLDER.sub(fill, template)
+
+
+def _finding(policy: Policy, resource: Resource, view: Mapping[str, Any],
+             discriminator: str) -> Finding:
+    return Finding(
+        rule=policy.id,
+        name=policy.name,
+        severity=policy.severity,
+        message=render_message(policy.message, view),
+        source=resource.source,
+        address=resource.address,
+        resource_type=resource.resource_type,
+        provider=resource.provider,
+        region=resource.canonical_region or resource.region,
+        country=resource.country,
+        data_class=resource.data_class,
+        discriminator=discriminator,
+        remediation=render_message(policy.remediation, view) if policy.remediation else None,
+    )
+
+
+def evaluate(policy: Policy, resource: Resource, view: Mapping[str, Any]) -> Iterator[Finding]:
+    """The findings of one policy on one resource (``view`` from ``resource_view``)."""
+    if policy.match is not None and holds(policy.match, view) is not True:
+        return
+    group = ",".join(resource.instances)
+    items = view.get(policy.each, []) if policy.each else [None]
+    for item in items:
+        scoped = view if item is None else {**view, "item": item}
+        result = holds(policy.assertion, scoped)
+        if result is True or (result is UNKNOWN and policy.on_unknown == "skip"):
+            continue
+        discriminator = group
+        if item is not None:
+            discriminator = f"{group}|{item.get('via')}|{item.get('region')}"
+        yield _finding(policy, resource, scoped, discriminator)
+
+
+def source_of(resource: Resource) -> SourceSpan:
+    """Where a finding on ``resource`` points."""
+    return resource.source

@@ -1,0 +1,1 @@
+"""The Terraform evaluator: variables, locals, functions, providers, modules."""
