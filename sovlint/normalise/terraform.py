@@ -352,6 +352,9 @@ class TerraformLoader:
             if value is None:
                 continue
             return None, [f"{name} = {render(attr.expr)} is not a region name"]
+        nested = self._nested_region(module, block, settings, extra)
+        if nested is not None:
+            return nested
         label = provider_text or (provider.key if provider is not None else
                                   block.labels[0].split("_", 1)[0])
         if provider is None or provider.block is None:
@@ -367,6 +370,22 @@ class TerraformLoader:
             return None, [f"provider {label}: {name} = {text} ({reason})"]
         return None, [f"provider {label} sets no region; it comes from the environment at deploy time"]
 
+    def _nested_region(self, module: ModuleInstance, block: Block, settings: Mapping[str, Any],
+                       extra: Mapping[str, Any]) -> tuple[str | None, list[str]] | None:
+        """A region set in a nested block (``nodes { region = "GRA" }``), first one wins."""
+        names = settings.get("resource_region_attributes", ["region", "location"])
+        for nested in block.body.blocks:
+            for name in names:
+                attr = nested.body.attribute(name)
+                if attr is None:
+                    continue
+                value = module.evaluate(attr.expr, extra)
+                if isinstance(value, str) and value:
+                    return value, []
+                if isinstance(value, Unknown):
+                    return None, [f"{nested.type}.{name} = {render(attr.expr)} ({value.reason})"]
+        return None
+
     def _tags(self, module: ModuleInstance, block: Block, extra: Mapping[str, Any]) -> Any:
         for name in ("tags", "labels"):
             attr = block.body.attribute(name)
@@ -374,6 +393,9 @@ class TerraformLoader:
                 value = module.evaluate(attr.expr, extra)
                 if isinstance(value, Mapping):
                     return value
+                if isinstance(value, list):  # Scaleway/OVH style: ["key=value", "key:value"]
+                    pairs = [re.split(r"[=:]", v, maxsplit=1) for v in value if isinstance(v, str)]
+                    return {p[0]: p[1] for p in pairs if len(p) == 2}
         return {}
 
     def _facts(self, module: ModuleInstance, block: Block, extra: Mapping[str, Any]) -> dict[str, Any]:
