@@ -493,7 +493,7 @@ def oci_regions(p):
         else:
             src = "oci-python-sdk"
             kw["verified"] = False
-            note = f"realm {realm}: " + (r.get("note") or "").split(": ", 1)[-1] if realm != "oc19" else (
+            note = (r.get("note") or f"realm {realm}") if realm != "oc19" else (
                 "realm oc19 Oracle EU Sovereign Cloud (oraclecloud.eu): EU-based Oracle entities, US parent - keeps "
                 "the US exposures; city/country inferred from the region name")
         if note and note.startswith("realm") and "inferred" not in note:
