@@ -9,6 +9,7 @@ provider configuration), its tags, and what could not be resolved.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from dataclasses import dataclass, field
@@ -174,12 +175,59 @@ class TerraformLoader:
         return providers
 
     def _collect(self, module: ModuleInstance, result: ModuleResult) -> None:
+        own: list[Resource] = []
         for located in module.config.resources:
             block = located.node
             assert isinstance(block, Block)
-            result.resources.extend(self._resources_of(module, block, located.file))
+            own.extend(self._resources_of(module, block, located.file))
+        result.resources.extend(self._link_replicas(module, own))
         for name, located in sorted(module.config.module_calls.items()):
             self._follow_module(module, name, located.node, located.file, result)  # type: ignore[arg-type]
+
+    def _link_replicas(self, module: ModuleInstance, resources: list[Resource]) -> list[Resource]:
+        """Attach every declared copy to the resource whose data is copied."""
+        from sovlint.normalise.terraform_replicas import replica_links
+
+        prefix = f"{module.address}." if module.address else ""
+        by_local: dict[tuple[str, str], list[int]] = {}
+        for index, resource in enumerate(resources):
+            rtype, rname = resource.address[len(prefix):].split(".", 1)
+            by_local.setdefault((rtype, rname), []).append(index)
+
+        def region_of(target: tuple[str, str]) -> Any:
+            indexes = by_local.get(target)
+            if not indexes:
+                return None
+            first = resources[indexes[0]]
+            if first.region is not None:
+                return first.region
+            return Unknown(reason="; ".join(first.unresolved) or "region unknown",
+                           expr=f"{target[0]}.{target[1]}")
+
+        added: dict[int, list[Replica]] = {}
+        for located in module.config.resources:
+            block = located.node
+            assert isinstance(block, Block)
+            span = SourceSpan(located.file.path, block.line, block.end_line)
+            links = replica_links(block, span, module.evaluate, region_of)
+            for link in links:
+                declaring = by_local.get((block.labels[0], block.labels[1]), [])
+                targets = by_local.get(link.source, []) if link.source else declaring
+                replica = link.replica
+                if replica.region is None and replica.unresolved is None:
+                    # the copy lives where the declaring resource is
+                    where = region_of((block.labels[0], block.labels[1]))
+                    replica = dataclasses.replace(
+                        replica, region=where if isinstance(where, str) else None,
+                        unresolved=None if isinstance(where, str) else
+                        f"{replica.via} {block.labels[0]}.{block.labels[1]}: "
+                        f"{where.reason if isinstance(where, Unknown) else 'region unknown'}")
+                for index in targets:
+                    added.setdefault(index, []).append(replica)
+        if not added:
+            return resources
+        return [dataclasses.replace(r, replicas=(*r.replicas, *added.get(i, ())))
+                for i, r in enumerate(resources)]
 
     def _follow_module(self, parent: ModuleInstance, name: str, block: Block,
                        file: HclFile, result: ModuleResult) -> None:
