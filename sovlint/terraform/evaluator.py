@@ -474,10 +474,7 @@ class _Evaluator:
                 raise EvaluationError("Invalid object key: the key expression produced a null value")
             if isinstance(key, (list, Mapping)):
                 raise EvaluationError(f"Invalid object key: a string is required, got {type_name(key)}")
-            name = to_string(key)
-            if name in result:
-                raise EvaluationError(f'Duplicate object attribute "{name}"')
-            result[name] = self.eval(value_expr, scope)
+            result[to_string(key)] = self.eval(value_expr, scope)  # as Terraform: the last one wins
         return result
 
     def iterate(self, collection: object, what: str) -> list[tuple[object, object]]:
@@ -541,11 +538,13 @@ def _arithmetic(op: str, a: int | float, b: int | float) -> int | float:
             result = a * b
         elif op == "/":
             if b == 0:
-                raise EvaluationError("Operation failed: can't divide by zero")
+                if a == 0:
+                    raise EvaluationError("Operation failed: can't divide zero by zero")
+                return math.inf if a > 0 else -math.inf  # as Terraform: 1/0 is +Inf
             result = a // b if isinstance(a, int) and isinstance(b, int) and a % b == 0 else a / b
         elif op == "%":
             if b == 0:
-                raise EvaluationError("Operation failed: can't use modulo by zero")
+                return a  # as Terraform: x % 0 is x
             if isinstance(a, int) and isinstance(b, int):
                 result = int(math.copysign(abs(a) % abs(b), a)) if a % b else 0
             else:
@@ -560,6 +559,11 @@ def _arithmetic(op: str, a: int | float, b: int | float) -> int | float:
 def _unify_with(value: object, other: object) -> object:
     """``value`` converted to the type Terraform unifies it with ``other`` to (primitives only)."""
     if isinstance(value, Unknown) or isinstance(other, Unknown) or value is None or other is None:
+        return value
+    if isinstance(value, list) and isinstance(other, list):
+        element_kinds = {type_name(v) for v in value + other if v is not None}
+        if "string" in element_kinds and element_kinds <= {"string", "number", "bool"}:
+            return [to_string(v) if v is not None else None for v in value]
         return value
     kinds = {type_name(value), type_name(other)}
     if kinds == {"string", "number"} or kinds == {"string", "bool"}:

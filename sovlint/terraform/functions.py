@@ -222,7 +222,7 @@ def _fn_substr(s: object, offset: object, length: object) -> str:
         if start < 0:
             raise EvaluationError("substr: offset out of range")
     if start > len(text):
-        raise EvaluationError("substr: offset out of range")
+        return ""
     if count == -1:
         return text[start:]
     if count < 0:
@@ -321,6 +321,7 @@ def _fn_format(fmt: object, *args: object) -> str:
     out: list[str] = []
     position = 0
     next_arg = 0
+    explicit_index = False
     while True:
         percent = template.find("%", position)
         if percent < 0:
@@ -334,6 +335,7 @@ def _fn_format(fmt: object, *args: object) -> str:
             out.append("%")
             position = match.end()
             continue
+        explicit_index = explicit_index or bool(match.group("index"))
         index = int(match.group("index")) - 1 if match.group("index") else next_arg
         if index >= len(args):
             raise EvaluationError(f"format: not enough arguments for \"{match.group(0)}\"")
@@ -342,7 +344,7 @@ def _fn_format(fmt: object, *args: object) -> str:
         position = match.end()
         if sum(len(p) for p in out) > MAX_STRING_LENGTH:
             raise EvaluationError("format: result too large")
-    if next_arg < len(args):
+    if next_arg < len(args) and not explicit_index:
         raise EvaluationError(f"format: too many arguments; only {next_arg} used by format string")
     return "".join(out)
 
@@ -490,7 +492,7 @@ def _fn_flatten(values: object) -> list:
 
 def _fn_distinct(values: object) -> list:
     result: list = []
-    for item in _list_arg(values, "distinct"):
+    for item in _unify_primitives(_list_arg(values, "distinct")):
         if not any(values_equal(item, seen) for seen in result):
             result.append(item)
     return result
@@ -686,6 +688,9 @@ def _fn_tomap(value: object) -> object:
         return None
     table = _map_arg(value, "tomap")
     keys = list(table.keys())
+    collections = [isinstance(v, (list, Mapping)) for v in table.values() if v is not None]
+    if any(collections) and not all(collections):
+        raise EvaluationError("tomap: all map elements must have the same type")
     return dict(zip(keys, _unify_primitives([table[k] for k in keys])))
 
 
@@ -707,7 +712,9 @@ def _jsonencode_value(value: object) -> str:
         elif is_number(current):
             if isinstance(current, float) and (math.isinf(current) or math.isnan(current)):
                 raise EvaluationError("jsonencode: cannot encode an infinite number")
-            parts.append(format_number(normalize_number(current)))  # type: ignore[arg-type]
+            if isinstance(current, float) and current.is_integer():
+                current = int(current)  # JSON numbers are written in full, without exponent
+            parts.append(format_number(current))  # type: ignore[arg-type]
         elif isinstance(current, str):
             parts.append(_json_string(current))
         elif isinstance(current, list):

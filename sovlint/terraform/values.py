@@ -204,9 +204,9 @@ def to_bool(value: object) -> bool:
     """Convert to a bool as Terraform does (bools and the strings ``"true"``/``"false"``)."""
     if isinstance(value, bool):
         return value
-    if value == "true":
+    if value in ("true", "1"):
         return True
-    if value == "false":
+    if value in ("false", "0"):
         return False
     if value is None:
         raise EvaluationError("a bool is required, got null")
@@ -253,8 +253,8 @@ def set_order(items: list[object]) -> list[object]:
     for item in items:
         if not any(values_equal(item, seen) and type_name(item) == type_name(seen) for seen in distinct):
             distinct.append(item)
-    if distinct and all(isinstance(i, str) for i in distinct):
-        return sorted(distinct)  # type: ignore[type-var]
+    if distinct and all(isinstance(i, str) or i is None for i in distinct):
+        return sorted(i for i in distinct if i is not None) + [None] * (None in distinct)  # type: ignore[type-var]
     if distinct and all(is_number(i) for i in distinct):
         return sorted(distinct)  # type: ignore[type-var]
     return distinct
