@@ -57,21 +57,43 @@ class ModuleResult:
 
 def parse_terraform_file(path: Path, display: str) -> HclFile | ParseFailure:
     """Read and parse one ``.tf``/``.tf.json``/``.tfvars`` file, or say why it cannot be."""
-    from sovlint.parsers.text import read_text
+    from sovlint.hcl.backend import backend_name
+    from sovlint.parse_cache import cached_parse
 
-    text = read_text(path, display)
-    if isinstance(text, tuple):
-        return ParseFailure(display, text[1], text[0])
-    try:
-        if display.endswith(".json"):
-            from sovlint.hcl.hcl2_backend import parse_hcl_json
+    def read() -> bytes | None:
+        try:
+            with open(path, "rb") as handle:
+                return handle.read()
+        except OSError:
+            return None
 
-            return parse_hcl_json(text, display)
-        from sovlint.hcl.backend import parse_hcl
+    def parse(data: bytes | None) -> HclFile | ParseFailure:
+        from sovlint.parsers.text import decode_text
 
-        return parse_hcl(text, display)
-    except HclSyntaxError as exc:
-        return ParseFailure(display, exc.line, f"cannot parse: {exc.message}")
+        text = decode_text(data) if data is not None else ("cannot read file", None)
+        if isinstance(text, tuple):
+            return ParseFailure(display, text[1], text[0])
+        try:
+            if display.endswith(".json"):
+                from sovlint.hcl.hcl2_backend import parse_hcl_json
+
+                return parse_hcl_json(text, display)
+            from sovlint.hcl.backend import parse_hcl
+
+            return parse_hcl(text, display)
+        except HclSyntaxError as exc:
+            return ParseFailure(display, exc.line, f"cannot parse: {exc.message}")
+
+    result = cached_parse(path, f"hcl-{backend_name()}", read, parse)
+    if isinstance(result, ParseFailure):
+        if result.path != display:
+            return ParseFailure(display, result.line, result.message)
+        return result
+    if result.path != display:
+        import dataclasses as _dc
+
+        return _dc.replace(result, path=display)
+    return result
 
 
 def _tfvars_values(hcl_file: HclFile) -> dict[str, Any]:
