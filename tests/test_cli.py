@@ -28,6 +28,9 @@ resource "ovh_cloud_project_database" "db" {
   nodes {
     region = "GRA"
   }
+  nodes {
+    region = "GRA"
+  }
 }
 """
 
