@@ -107,11 +107,11 @@ def _run_unit(unit: WorkUnit, config: Config) -> UnitResult:
                                             if k.startswith("TF_VAR_")})
         loader = TerraformLoader(cached_catalog(config.catalog), options)
         module = loader.evaluate_root(Path(unit.path))
-        reported = set(unit.reported)
-        result.resources = [r for r in module.resources if r.source.path in reported]
+        # the scan keeps what belongs to reported files (a module's files are reported
+        # when they were discovered, even though they are evaluated through a caller)
+        result.resources = module.resources
         for failure in loader.failures.values():
-            if failure.path in reported or not failure.path.endswith((".tf", ".tf.json")):
-                result.failures.append((failure.path, failure.line, failure.message))
+            result.failures.append((failure.path, failure.line, failure.message))
         for path, line, message in module.errors:
             result.errors.append(ScanError(path, message, line))
         return result
@@ -269,6 +269,10 @@ def scan(paths: Sequence[Path], config: Config, explicit_files: bool = False) ->
         for path, line, message in unit_result.failures:
             raw.append(_failure_resource(path, line, message))
     raw = _reported_only(raw, reported_files)
+    # a parse failure of a file that is not reported (a module outside the scanned
+    # paths, a sibling of a single file) is not this run's business
+    raw = [r for r in raw if r.resource_type != FILE_RESOURCE_TYPE or r.source.path in reported_files
+           or r.source.path.endswith((".tfvars", ".tfvars.json"))]
     resources = [r if r.resource_type == FILE_RESOURCE_TYPE else resolve_resource(r, catalog, settings)
                  for r in raw]
     findings, rule_errors = evaluate_all(policies, resources, config)

@@ -407,7 +407,8 @@ class TerraformLoader:
     def _region(self, module: ModuleInstance, block: Block, provider: ProviderInstance | None,
                 provider_id: str | None, extra: Mapping[str, Any],
                 provider_text: str | None) -> tuple[str | None, list[str]]:
-        entry = self.catalog.get(provider_id)
+        # attribute names are the Terraform provider's (openstack), not the operator's (ovh)
+        entry = self.catalog.get(self.catalog.provider_for_type(block.labels[0]) or provider_id)
         settings = entry.terraform if entry is not None else {}
         for name in [*settings.get("resource_region_attributes", ["region", "location"]),
                      *settings.get("zone_attributes", [])]:
