@@ -1,0 +1,107 @@
+"""Discovery: formats by content, skipped folders, excludes, special files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import write_tree
+from sovlint.discover import discover
+
+
+def _formats(base: Path, **kwargs: object) -> dict[str, str]:
+    cwd = os.getcwd()
+    os.chdir(base)
+    try:
+        found = discover([Path(".")], **kwargs)  # type: ignore[arg-type]
+    finally:
+        os.chdir(cwd)
+    return {f.display: f.format for f in found.files}
+
+
+def test_formats_decided_by_content(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "main.tf": "",
+        "vars.tfvars": "",
+        "stack.json": '{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {}}',
+        "azuredeploy.json": '{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"}',
+        "azuredeploy.parameters.json": '{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#"}',
+        "plan.json": '{"format_version": "1.2", "planned_values": {}}',
+        "package.json": '{"name": "not-iac"}',
+        "deploy.yaml": "apiVersion: v1\nkind: Pod\n",
+        "template.yaml": "Resources:\n  B:\n    Type: AWS::S3::Bucket\n",
+        "docker-compose.yml": "services:\n  web: {}\n",
+        "main.tf.json": '{"resource": {}}',
+    })
+    assert _formats(tmp_path) == {
+        "main.tf": "terraform",
+        "vars.tfvars": "tfvars",
+        "stack.json": "cloudformation",
+        "azuredeploy.json": "arm",
+        "azuredeploy.parameters.json": "arm-parameters",
+        "plan.json": "terraform-plan",
+        "deploy.yaml": "kubernetes",
+        "template.yaml": "cloudformation",
+        "main.tf.json": "terraform-json",
+    }
+
+
+def test_skipped_folders_and_excludes(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        ".terraform/modules/x/main.tf": "",
+        ".git/config.tf": "",
+        "envs/prod/main.tf": "",
+        "envs/test/main.tf": "",
+        "node_modules/a/main.tf": "",
+    })
+    assert set(_formats(tmp_path)) == {"envs/prod/main.tf", "envs/test/main.tf"}
+    assert set(_formats(tmp_path, excludes=["envs/test/**"])) == {"envs/prod/main.tf"}
+    assert set(_formats(tmp_path, excludes=["**/test/*"])) == {"envs/prod/main.tf"}
+
+
+def test_symlinks_not_followed_and_fifos_skipped(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    write_tree(outside, {"secret.tf": ""})
+    tree = tmp_path / "tree"
+    write_tree(tree, {"main.tf": ""})
+    (tree / "link").symlink_to(outside, target_is_directory=True)
+    (tree / "loop").symlink_to(tree, target_is_directory=True)
+    (tree / "file-link.tf").symlink_to(outside / "secret.tf")
+    os.mkfifo(tree / "pipe.tf")
+    assert set(_formats(tree)) == {"main.tf"}
+
+
+def test_large_file_is_skipped_and_reported(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"big.tf": "#" * 2000, "small.tf": ""})
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        found = discover([Path(".")], max_file_size=1000)
+    finally:
+        os.chdir(cwd)
+    assert [f.display for f in found.files] == ["small.tf"]
+    assert found.skipped[0].path == "big.tf" and "max-file-size" in found.skipped[0].message
+
+
+def test_unreadable_directory_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_tree(tmp_path, {"locked/main.tf": "", "open/main.tf": ""})
+    real_scandir = os.scandir
+
+    def scandir(path: object = ".") -> object:  # the tests run as root: simulate EACCES
+        if str(path).rstrip("/").endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    monkeypatch.chdir(tmp_path)
+    found = discover([Path(".")])
+    assert [f.display for f in found.files] == ["open/main.tf"]
+    assert [e.path for e in found.errors] == ["locked"]
+    assert "cannot read directory" in found.errors[0].message
+
+
+def test_missing_path_is_an_error(tmp_path: Path) -> None:
+    found = discover([tmp_path / "nope"])
+    assert found.errors and "no such file" in found.errors[0].message
