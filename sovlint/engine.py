@@ -192,18 +192,19 @@ def collect(units: Sequence[WorkUnit], config: Config, jobs: int) -> list[UnitRe
 
 
 def select_policies(config: Config) -> list[Policy]:
-    """The rules of this run: built-in (per profile) + user files, enabled/disabled."""
+    """The rules of this run: the profile's built-in rules + user files, enabled/disabled."""
     from sovlint.datafiles import policies_dir
     from sovlint.policy.load import load_policies
+    from sovlint.policy.profiles import load_profile
 
-    policies: list[Policy] = []
-    if config.builtin_policies:
-        policies.extend(p for p in load_policies([policies_dir() / "rules"])
-                        if not p.profiles or config.profile in p.profiles
-                        or p.id in config.enable)
-    policies.extend(load_policies([Path(p) for p in config.policies]))
+    user_dirs = [Path(p) for p in config.policies if Path(p).is_dir()]
+    profile = load_profile(config.profile, [policies_dir() / "profiles", *user_dirs])
     by_id: dict[str, Policy] = {}
-    for policy in policies:
+    if config.builtin_policies:
+        for policy in [*load_policies([policies_dir() / "rules"]), *load_policies(profile.replace)]:
+            if policy.id in profile.rules or policy.id in config.enable:
+                by_id[policy.id] = policy  # a profile's replacement comes after the base rule
+    for policy in load_policies([Path(p) for p in config.policies]):
         by_id[policy.id] = policy  # a user file with the same id replaces the built-in rule
     selected = []
     for policy in by_id.values():

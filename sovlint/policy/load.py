@@ -79,7 +79,6 @@ class Policy:
     legal_basis: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
     remediation: str = ""
-    profiles: tuple[str, ...] = ()
     examples: Mapping[str, str] = field(default_factory=dict)
     source_file: str = ""
     line: int | None = None
@@ -190,7 +189,6 @@ def load_policy_text(text: str, path: str) -> list[Policy]:
                 legal_basis=tuple(rule.get("legal_basis", ())),
                 references=tuple(rule.get("references", ())),
                 remediation=rule.get("remediation", ""),
-                profiles=tuple(rule.get("profiles", ())),
                 examples=dict(rule.get("examples", {})),
                 source_file=path,
                 line=line_of(doc, at) or 1,
@@ -205,8 +203,9 @@ def policy_files(paths: Iterable[Path]) -> list[Path]:
     for path in paths:
         if path.is_dir():
             found.extend(sorted(p for p in path.rglob("*.y*ml")
-                                if p.suffix in (".yaml", ".yml") and "fixtures" not in p.parts
-                                and not p.name.startswith("profile")))
+                                if p.suffix in (".yaml", ".yml")
+                                and not {"fixtures", "profiles"} & set(p.relative_to(path).parts)
+                                and not p.name.startswith(".")))
         else:
             found.append(path)
     return found

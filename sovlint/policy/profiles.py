@@ -1,0 +1,106 @@
+"""Profiles are policy data: which rules run, and which rule files replace built-in ones.
+
+``france`` (default), ``secnumcloud`` and ``eu`` ship in ``policies/profiles``;
+``--profile`` also takes a profile file of the user's own, or the name of one
+found beside their policies.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from sovlint.parsers.yaml_marks import YamlError, line_of, load_documents
+from sovlint.policy.load import PolicyError
+
+MAX_EXTENDS = 16
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A resolved profile: the rule ids it enables and the files that replace rules."""
+
+    name: str
+    description: str
+    rules: frozenset[str]
+    replace: tuple[Path, ...]
+    source_file: str
+
+
+@functools.lru_cache(maxsize=1)
+def _validator() -> object:
+    import jsonschema
+
+    schema = json.loads((Path(__file__).parent / "profile_schema.json").read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)
+
+
+def _read(path: Path) -> dict[str, object]:
+    try:
+        docs = [d for d in load_documents(path.read_text(encoding="utf-8")) if d is not None]
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicyError(str(path), None, f"cannot read profile: {exc}") from None
+    except YamlError as exc:
+        raise PolicyError(str(path), exc.line, exc.message) from None
+    doc = docs[0] if len(docs) == 1 else None
+    if not isinstance(doc, dict):
+        raise PolicyError(str(path), 1, "a profile is one YAML mapping")
+    errors = list(_validator().iter_errors(doc))  # type: ignore[attr-defined]
+    if errors:
+        error = errors[0]
+        where = "/".join(str(p) for p in error.absolute_path) or "(profile)"
+        raise PolicyError(str(path), line_of(doc, tuple(error.absolute_path)), f"{where}: {error.message}")
+    return doc
+
+
+def find_profile(name: str, search: Iterable[Path]) -> Path | None:
+    """The file of a profile given by path or by name (built-in first, then the user's dirs)."""
+    candidate = Path(name)
+    if candidate.suffix in (".yaml", ".yml") and candidate.is_file():
+        return candidate
+    for directory in search:
+        for suffix in (".yaml", ".yml"):
+            path = directory / f"{name}{suffix}"
+            if path.is_file():
+                return path
+    return None
+
+
+def load_profile(name: str, search: Iterable[Path]) -> Profile:
+    """Resolve a profile and what it extends into the rules it enables."""
+    search = list(search)
+    path = find_profile(name, search)
+    if path is None:
+        from sovlint.config import ConfigError
+
+        raise ConfigError(f"unknown profile {name!r} (built-in: france, secnumcloud, eu; "
+                          "or give a profile file)")
+    chain: list[tuple[Path, dict[str, object]]] = []
+    seen: set[str] = set()
+    while path is not None:
+        key = str(path.resolve())
+        if key in seen or len(chain) >= MAX_EXTENDS:
+            raise PolicyError(str(path), 1, "profiles extend each other in a cycle")
+        seen.add(key)
+        doc = _read(path)
+        chain.append((path, doc))
+        parent = doc.get("extends")
+        if parent is None:
+            break
+        path = find_profile(str(parent), [path.parent, *search])
+        if path is None:
+            raise PolicyError(str(chain[-1][0]), line_of(doc, ("extends",)),
+                              f"extends unknown profile {parent!r}")
+    rules: set[str] = set()
+    replace: list[Path] = []
+    for file, doc in reversed(chain):  # the base first, then each profile that extends it
+        rules.update(doc.get("rules", []) or [])  # type: ignore[arg-type]
+        rules.update(doc.get("enable", []) or [])  # type: ignore[arg-type]
+        rules.difference_update(doc.get("disable", []) or [])  # type: ignore[arg-type]
+        replace.extend(file.parent / str(r) for r in doc.get("replace", []) or [])  # type: ignore[union-attr]
+    top_path, top = chain[0]
+    return Profile(name=str(top["profile"]), description=str(top.get("description", "")),
+                   rules=frozenset(rules), replace=tuple(replace), source_file=str(top_path))
