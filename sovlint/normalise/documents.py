@@ -63,6 +63,7 @@ def load_source(path: Path, display: str, as_json: bool | None = None) -> Source
 
 
 _COMMENT = re.compile(r"^\s*(#|//)")
+_DOCUMENT_MARK = re.compile(r"^(---|\.\.\.)\s*(#.*)?$")
 
 
 def comment_suppressions(source: SourceDocuments, line: int, end_line: int | None) -> tuple[Suppression, ...]:
@@ -71,9 +72,13 @@ def comment_suppressions(source: SourceDocuments, line: int, end_line: int | Non
         return ()
     lines = source.lines
     first = line - 1  # 1-based number of the line above
-    while first >= 1 and _COMMENT.match(lines[first - 1]):
+    while first >= 1 and (_COMMENT.match(lines[first - 1]) or _DOCUMENT_MARK.match(lines[first - 1])):
         first -= 1
     last = min(end_line or line, len(lines))
+    # comments after the last content line belong to what follows
+    while last > line and (_COMMENT.match(lines[last - 1]) or _DOCUMENT_MARK.match(lines[last - 1])
+                           or not lines[last - 1].strip()):
+        last -= 1
     found = []
     for number in range(first + 1, last + 1):
         text = lines[number - 1]
