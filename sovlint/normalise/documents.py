@@ -45,8 +45,12 @@ class SourceDocuments:
     is_json: bool
 
 
-def load_source(path: Path, display: str, as_json: bool | None = None) -> SourceDocuments | ParseFailure:
-    """Read and parse one manifest file; JSON when ``as_json`` (default: by extension)."""
+def load_source(path: Path, display: str, as_json: bool | None = None,
+                lenient_json: bool = False) -> SourceDocuments | ParseFailure:
+    """Read and parse one manifest file; JSON when ``as_json`` (default: by extension).
+
+    ``lenient_json`` accepts comments and trailing commas (ARM templates).
+    """
     text = read_text(path, display)
     if isinstance(text, tuple):
         return ParseFailure(display, text[1], text[0])
@@ -54,7 +58,7 @@ def load_source(path: Path, display: str, as_json: bool | None = None) -> Source
         as_json = path.name.lower().endswith(".json")
     try:
         if as_json:
-            documents: tuple[Any, ...] = (load_json(text),)
+            documents: tuple[Any, ...] = (load_json(text, lenient_json),)
         else:
             documents = tuple(load_documents(text))
     except (YamlError, JsonError) as exc:
@@ -68,7 +72,7 @@ _DOCUMENT_MARK = re.compile(r"^(---|\.\.\.)\s*(#.*)?$")
 
 def comment_suppressions(source: SourceDocuments, line: int, end_line: int | None) -> tuple[Suppression, ...]:
     """``sovlint:ignore`` comments in the comment block just above ``line`` or inside the span."""
-    if source.is_json or not line:
+    if not line or not source.lines:
         return ()
     lines = source.lines
     first = line - 1  # 1-based number of the line above
@@ -82,9 +86,14 @@ def comment_suppressions(source: SourceDocuments, line: int, end_line: int | Non
     found = []
     for number in range(first + 1, last + 1):
         text = lines[number - 1]
-        if "sovlint:ignore" not in text or "#" not in text and "//" not in text:
+        if "sovlint:ignore" not in text:
             continue
-        comment = text[text.index("#"):] if "#" in text else text[text.index("//"):]
+        if source.is_json:  # JSON dialects with comments (ARM) have only // and /* */
+            if "//" not in text and "/*" not in text:
+                continue
+            comment = text[min(i for i in (text.find("//"), text.find("/*")) if i >= 0):]
+        else:
+            comment = text[min(i for i in (text.find("#"), text.find("//")) if i >= 0):]
         parsed = parse_suppression_text(comment, SourceSpan(source.path, number, number))
         if parsed is not None:
             found.append(parsed)

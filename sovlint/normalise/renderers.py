@@ -49,7 +49,8 @@ def _run(argv: list[str], cwd: Path) -> tuple[str | None, str]:
         return None, f"{argv[0]} could not run: {exc.strerror or exc}"
     if completed.returncode != 0:
         message = completed.stderr.decode("utf-8", "replace").strip().splitlines()
-        return None, f"{' '.join(argv[:2])} failed: {message[-1] if message else completed.returncode}"
+        last = message[-1][:300] if message else str(completed.returncode)
+        return None, f"{Path(argv[0]).name} {argv[1]} failed: {last}"
     if len(completed.stdout) > MAX_RENDERED:
         return None, f"{argv[0]} output larger than {MAX_RENDERED} bytes"
     return completed.stdout.decode("utf-8", "replace"), ""
@@ -96,6 +97,8 @@ def normalise_kustomization(unit: Any, config: Config) -> Any:
     if not isinstance(document, dict):
         result.failures.append((display, 1, "a kustomization must be a mapping"))
         return result
+    if document.get("kind") == "Component":
+        return result  # applied through the kustomizations that list it
     listed = [str(e) for key in ("resources", "bases", "components")
               for e in document.get(key) or () if isinstance(e, (str, int))]
     remote = [e for e in listed if _is_remote(e)]

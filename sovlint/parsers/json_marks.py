@@ -5,7 +5,8 @@ that normalisers read YAML and JSON inputs alike. The reader is an explicit
 state machine (no recursion limit to hit), bounds nesting at ``MAX_DEPTH``,
 accepts any JSON whitespace (tab-indented templates included) and gives the
 line of the first problem. A duplicate key keeps its last value, as
-``json.loads`` does.
+``json.loads`` does. ``lenient`` also accepts what Azure Resource Manager
+accepts in templates: ``//`` and ``/* */`` comments and trailing commas.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class JsonError(Exception):
 
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
+_WHITESPACE_AND_COMMENTS = re.compile(r"(?:[ \t\n\r]+|//[^\n]*|/\*.*?\*/)*", re.S)
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?")
 _LITERALS = (("true", True), ("false", False), ("null", None))
 
@@ -35,16 +37,18 @@ _VALUE, _VALUE_OR_END, _KEY, _KEY_OR_END, _AFTER = range(5)
 
 
 class _Reader:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, lenient: bool = False) -> None:
         self.text = text
         self.pos = 0
         self.line = 1
+        self.lenient = lenient
+        self.blank = _WHITESPACE_AND_COMMENTS if lenient else _WHITESPACE
 
     def fail(self, message: str) -> JsonError:
         return JsonError(f"invalid JSON: {message}", self.line)
 
     def skip(self) -> None:
-        match = _WHITESPACE.match(self.text, self.pos)
+        match = self.blank.match(self.text, self.pos)
         assert match is not None
         self.line += match.group().count("\n")
         self.pos = match.end()
@@ -132,7 +136,10 @@ class _Reader:
                 closer = "}" if isinstance(stack[-1], LineDict) else "]"
                 if ch == ",":
                     self.pos += 1
-                    state = _KEY if closer == "}" else _VALUE
+                    if self.lenient:  # a trailing comma may close the container
+                        state = _KEY_OR_END if closer == "}" else _VALUE_OR_END
+                    else:
+                        state = _KEY if closer == "}" else _VALUE
                     continue
                 if ch != closer:
                     raise self.fail(f"expected ',' or '{closer}'")
@@ -159,6 +166,9 @@ class _Reader:
 _NOTHING = object()
 
 
-def load_json(text: str) -> Any:
-    """Parse JSON text into line-marked plain data; raise ``JsonError`` with a line."""
-    return _Reader(text).document()
+def load_json(text: str, lenient: bool = False) -> Any:
+    """Parse JSON text into line-marked plain data; raise ``JsonError`` with a line.
+
+    ``lenient``: accept comments and trailing commas (Azure Resource Manager's dialect).
+    """
+    return _Reader(text, lenient).document()
