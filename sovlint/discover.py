@@ -35,6 +35,7 @@ ARM = "arm"
 ARM_PARAMETERS = "arm-parameters"
 HELM_CHART = "helm-chart"
 KUSTOMIZATION = "kustomization"
+BICEP = "bicep"
 UNREADABLE = "unreadable"
 
 
@@ -99,6 +100,8 @@ def sniff_format(path: Path, head: bytes) -> str | None:
         return HELM_CHART
     if lower in ("kustomization.yaml", "kustomization.yml", "kustomization"):
         return KUSTOMIZATION
+    if lower.endswith(".bicep"):
+        return BICEP
     if lower.endswith(".json"):
         if _ARM_PARAMS_MARK.search(head):
             return ARM_PARAMETERS
@@ -153,7 +156,7 @@ def discover(paths: Iterable[Path], excludes: Iterable[str] = (),
                 result.skipped.append(ScanError(display, "not a regular file; skipped"))
             return
         lower = path.name.lower()
-        if not lower.endswith((".tf", ".json", ".yaml", ".yml", ".tfvars", ".template")) \
+        if not lower.endswith((".tf", ".json", ".yaml", ".yml", ".tfvars", ".template", ".bicep")) \
                 and lower != "kustomization":
             return
         if st.st_size > max_file_size:
@@ -161,7 +164,7 @@ def discover(paths: Iterable[Path], excludes: Iterable[str] = (),
                 display, f"larger than --max-file-size ({st.st_size} > {max_file_size} bytes); skipped"))
             return
         head = b""
-        if not lower.endswith((".tf", ".tfvars")):
+        if not lower.endswith((".tf", ".tfvars", ".bicep")):
             try:
                 head = _read_head(path)
             except OSError:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Iterable
 
 _ANNOTATION = re.compile(r"(?:#|//)\s*sovlint-(expect|ok):\s*([A-Z0-9_, -]+)")
+_JSON_ANNOTATION = re.compile(r'"//"\s*:\s*"sovlint-(expect|ok):\s*([A-Z0-9_, -]+)"')
 _SKIP_LINE = re.compile(r"^\s*(#|//|$)")
 FIXTURE_SUFFIXES = (".tf", ".tf.json", ".yaml", ".yml", ".json", ".tfvars")
 
@@ -38,17 +39,36 @@ def expectations_of(path: Path, display: str) -> list[Expectation]:
         return []
     found = []
     for index, line in enumerate(lines):
-        match = _ANNOTATION.search(line)
-        if not match:
-            continue
-        target = index + 1
-        while target < len(lines) and _SKIP_LINE.match(lines[target]):
-            target += 1
+        match = _JSON_ANNOTATION.search(line)
+        if match:
+            target = _enclosing_object(lines, index)
+        else:
+            match = _ANNOTATION.search(line)
+            if not match:
+                continue
+            target = index + 1
+            while target < len(lines) and _SKIP_LINE.match(lines[target]):
+                target += 1
         for rule in re.split(r"[,\s]+", match.group(2).strip()):
             if rule:
                 found.append(Expectation(display, index + 1, target + 1, rule,
                                          match.group(1) == "expect"))
     return found
+
+
+def _enclosing_object(lines: list[str], index: int) -> int:
+    """The 0-based line where the JSON object holding line ``index`` opens."""
+    depth = 0
+    for number in range(index - 1, -1, -1):
+        text = re.sub(r'"(?:[^"\\]|\\.)*"', '""', lines[number])
+        for char in reversed(text):
+            if char in "}]":
+                depth += 1
+            elif char in "{[":
+                if depth == 0:
+                    return number
+                depth -= 1
+    return index
 
 
 def _fixture_dirs(roots: Iterable[Path]) -> list[Path]:

@@ -1,0 +1,154 @@
+"""What Kubernetes objects say about their hosting, from the shipped data files.
+
+``policies/kubernetes-signals.yaml`` (storage provisioners, load-balancer
+annotations, topology labels, cloud-resource controllers) and
+``policies/registries.yaml`` (container registries), loaded once per process.
+The Kubernetes normaliser asks questions; the answers are data.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import functools
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from sovlint.catalog import EEA_COUNTRIES
+from sovlint.datafiles import load_yaml_file, policies_dir
+
+
+@dataclass(frozen=True, slots=True)
+class Controller:
+    """A controller that creates cloud resources from Kubernetes objects (Crossplane, ACK...)."""
+
+    name: str
+    api_group_suffixes: tuple[str, ...]
+    provider: str
+    region_fields: tuple[str, ...]
+    annotations: tuple[str, ...]
+    namespace_annotations: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Registry:
+    """Who runs the registry an image comes from."""
+
+    host: str
+    vendor: str
+    vendor_country: str
+    exposures: tuple[str, ...]
+    provider: str | None
+
+    @property
+    def foreign(self) -> bool:
+        """Run by a company under non-EU law (or outside the EEA)."""
+        return bool(self.exposures) or self.vendor_country not in EEA_COUNTRIES
+
+
+@functools.lru_cache(maxsize=1)
+def _signals() -> dict[str, Any]:
+    return load_yaml_file(policies_dir() / "kubernetes-signals.yaml") or {}
+
+
+@functools.lru_cache(maxsize=1)
+def _registries() -> dict[str, Any]:
+    return load_yaml_file(policies_dir() / "registries.yaml") or {}
+
+
+def provider_for_provisioner(provisioner: str) -> str | None:
+    """The catalog provider of a StorageClass provisioner or CSI driver name."""
+    for entry in _signals().get("storage_provisioners") or ():
+        if entry.get("provisioner") == provisioner:
+            return str(entry["provider"])
+    return None
+
+
+def provider_for_annotations(annotations: Mapping[str, Any]) -> str | None:
+    """The provider whose load-balancer annotations an object carries (longest prefix wins)."""
+    best: tuple[int, str] | None = None
+    for entry in _signals().get("load_balancer_annotation_prefixes") or ():
+        prefix = str(entry.get("prefix", ""))
+        if any(isinstance(k, str) and k.startswith(prefix) for k in annotations):
+            if best is None or len(prefix) > best[0]:
+                best = (len(prefix), str(entry["provider"]))
+    return best[1] if best else None
+
+
+def provider_for_volume_source(spec: Mapping[str, Any]) -> str | None:
+    """The provider of a PersistentVolume's in-tree volume source (``awsElasticBlockStore``...)."""
+    for entry in _signals().get("in_tree_volume_sources") or ():
+        if entry.get("key") in spec:
+            return str(entry["provider"])
+    return None
+
+
+def provider_for_node_labels(labels: Mapping[str, Any]) -> str | None:
+    """The provider whose managed node-pool label a node selector uses."""
+    for entry in _signals().get("node_pool_labels") or ():
+        if entry.get("key") in labels:
+            return str(entry["provider"])
+    return None
+
+
+def region_label_keys() -> tuple[str, ...]:
+    """Node label keys whose value is a region."""
+    return tuple(str(e["key"]) for e in _signals().get("node_region_labels") or ())
+
+
+def zone_label_keys() -> tuple[str, ...]:
+    """Node label keys whose value is a zone."""
+    return tuple(str(e["key"]) for e in _signals().get("node_zone_labels") or ())
+
+
+def storage_class_zone_parameters() -> tuple[tuple[str, str], ...]:
+    """``(parameter key, kind)`` of StorageClass parameters that name zones or regions."""
+    return tuple((str(e["key"]), str(e.get("kind", "zone")))
+                 for e in _signals().get("storage_class_zone_parameters") or ())
+
+
+@functools.lru_cache(maxsize=1)
+def controllers() -> tuple[Controller, ...]:
+    """The cloud-resource controllers the data file knows."""
+    return tuple(
+        Controller(
+            name=str(e["name"]),
+            api_group_suffixes=tuple(str(s) for s in e.get("api_group_suffixes") or ()),
+            provider=str(e["provider"]),
+            region_fields=tuple(str(f) for f in e.get("region_fields") or ()),
+            annotations=tuple(str(a) for a in e.get("annotations") or ()),
+            namespace_annotations=tuple(str(a) for a in e.get("namespace_annotations") or ()),
+        )
+        for e in _signals().get("infrastructure_controllers") or ()
+    )
+
+
+def controller_for(api_version: str) -> Controller | None:
+    """The controller that owns objects of this ``apiVersion`` (by API group suffix)."""
+    group = api_version.split("/", 1)[0] if "/" in api_version else ""
+    if not group:
+        return None
+    for controller in controllers():
+        if any(("." + group).endswith(suffix) for suffix in controller.api_group_suffixes):
+            return controller
+    return None
+
+
+def image_registry_host(image: str) -> str:
+    """The registry host of an image reference (Docker Hub when none is written)."""
+    default = str(_registries().get("default_registry", "docker.io"))
+    first, _, rest = image.partition("/")
+    if rest and ("." in first or ":" in first or first == "localhost"):
+        return first.split(":")[0].lower()
+    return default
+
+
+def registry_of(image: str) -> Registry | None:
+    """Who runs the registry of ``image``; ``None`` for a registry the data does not know."""
+    host = image_registry_host(image)
+    for entry in _registries().get("registries") or ():
+        if any(fnmatch.fnmatchcase(host, str(p).lower()) for p in entry.get("hosts") or ()):
+            return Registry(host=host, vendor=str(entry.get("vendor", "")),
+                            vendor_country=str(entry.get("vendor_country", "")),
+                            exposures=tuple(str(x) for x in entry.get("exposures") or ()),
+                            provider=entry.get("provider"))
+    return None

@@ -1,0 +1,117 @@
+"""SaaS endpoints in configuration values -> the vendors data is sent to (SOV007).
+
+The endpoints are data (``policies/saas-endpoints.yaml``). Any string may hold
+URLs or bare host names (an env value, a ConfigMap entry, a Terraform
+attribute); each host is matched against the endpoint globs. The result is the
+same attribute shape whatever the input format: ``saas_endpoints`` (every
+endpoint found) and ``foreign_saas`` (those of a vendor under non-EU law).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import functools
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from sovlint.catalog import EEA_COUNTRIES
+from sovlint.datafiles import load_yaml_file, policies_dir
+
+
+@dataclass(frozen=True, slots=True)
+class SaasEndpoint:
+    """One endpoint entry of the data file."""
+
+    hosts: tuple[str, ...]
+    paths: tuple[str, ...]
+    vendor: str
+    vendor_country: str
+    exposures: tuple[str, ...]
+    foreign: bool
+    source: str | None
+
+
+@functools.lru_cache(maxsize=1)
+def saas_endpoints() -> tuple[SaasEndpoint, ...]:
+    """The shipped endpoint table, loaded once."""
+    data = load_yaml_file(policies_dir() / "saas-endpoints.yaml") or {}
+    entries = []
+    for raw in data.get("endpoints") or ():
+        country = str(raw.get("vendor_country", ""))
+        foreign = raw.get("foreign")
+        entries.append(SaasEndpoint(
+            hosts=tuple(str(h).lower() for h in raw.get("hosts") or ()),
+            paths=tuple(str(p) for p in raw.get("paths") or ()),
+            vendor=str(raw.get("vendor", "")),
+            vendor_country=country,
+            exposures=tuple(str(e) for e in raw.get("exposures") or ()),
+            foreign=bool(foreign) if foreign is not None else country not in EEA_COUNTRIES,
+            source=raw.get("source"),
+        ))
+    return tuple(entries)
+
+
+# a URL (scheme://[user@]host[:port][/path]) or a bare dotted host name
+_URL = re.compile(r"(?i)\b[a-z][a-z0-9+.-]*://(?:[^/@\s\"']*@)?(?P<host>[a-z0-9.-]+)(?::\d+)?(?P<path>/[^\s\"']*)?")
+_HOST = re.compile(r"(?i)(?<![\w.@/-])(?P<host>(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,})(?P<path>/[^\s\"']*)?")
+
+
+def hosts_in(text: str) -> list[tuple[str, str]]:
+    """The ``(host, path)`` pairs a string mentions, URLs first, in order, without repeats."""
+    found: list[tuple[str, str]] = []
+    if len(text) > 100_000:
+        text = text[:100_000]
+    spans = []
+    for match in _URL.finditer(text):
+        found.append((match.group("host").lower().rstrip("."), match.group("path") or ""))
+        spans.append(match.span())
+    for match in _HOST.finditer(text):
+        if any(start <= match.start() < end for start, end in spans):
+            continue
+        found.append((match.group("host").lower(), match.group("path") or ""))
+    unique: list[tuple[str, str]] = []
+    for item in found:
+        if item not in unique:
+            unique.append(item)
+    return unique
+
+
+def endpoint_for(host: str, path: str = "") -> SaasEndpoint | None:
+    """The endpoint entry that a host (and URL path) designates, if any."""
+    for entry in saas_endpoints():
+        if not any(fnmatch.fnmatchcase(host, pattern) for pattern in entry.hosts):
+            continue
+        if entry.paths and not any(path.startswith(p) for p in entry.paths):
+            continue
+        return entry
+    return None
+
+
+def endpoints_in(values: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
+    """SaaS endpoints named in ``(where, text)`` values, as ``saas_endpoints`` entries."""
+    result: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
+    for where, text in values:
+        if not isinstance(text, str) or "." not in text:
+            continue
+        for host, path in hosts_in(text):
+            entry = endpoint_for(host, path)
+            if entry is None or (host, where) in seen:
+                continue
+            seen.add((host, where))
+            result.append({"host": host, "vendor": entry.vendor, "country": entry.vendor_country,
+                           "exposure": list(entry.exposures), "foreign": entry.foreign,
+                           "via": where})
+    return result
+
+
+def saas_attributes(endpoints: list[dict[str, Any]]) -> dict[str, Any]:
+    """The attributes SOV007 reads: ``saas_endpoints``, ``foreign_saas`` and a printable list."""
+    foreign = [e for e in endpoints if e["foreign"]]
+    return {
+        "saas_endpoints": endpoints,
+        "foreign_saas": foreign,
+        "foreign_saas_hosts": sorted({f"{e['host']} ({e['vendor']}, {e['country']}; {e['via']})"
+                                      for e in foreign}),
+    }

@@ -1,0 +1,113 @@
+"""ARM templates -> resources, evaluated names and locations, SKUs and findings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sovlint.config import Config
+from sovlint.normalise.arm import Evaluator, Unknown, parse_expression
+from tests.normalise.manifest_scan import FIXTURES, by_address, findings, normalise
+
+TEMPLATE = FIXTURES / "arm" / "azuredeploy.json"
+RG = "resourceGroup().location is chosen at deploy time (set azure.resource_group_location)"
+COPY = "Microsoft.Storage/storageAccounts/[concat('st', copyIndex())]"
+
+
+def test_resources_with_parameter_file() -> None:
+    result = normalise("arm", TEMPLATE)
+    assert result.failures == []
+    got = [(r.address, r.resource_type, r.source.line, r.region, r.unresolved, r.instances)
+           for r in result.resources]
+    assert got == [
+        # the name from a variable built with the parameter file's prefix
+        ("Microsoft.Storage/storageAccounts/reportsstore", "Microsoft.Storage/storageAccounts",
+         10, None, (RG,), ()),
+        ("Microsoft.Sql/servers/Reports-sql", "Microsoft.Sql/servers", 18, "francecentral", (), ()),
+        # a child resource: joined type and name, the parent's location
+        ("Microsoft.Sql/servers/databases/Reports-sql/db", "Microsoft.Sql/servers/databases", 20,
+         "francecentral", (), ()),
+        # one copy loop, one resource per location with its instance indexes
+        (COPY, "Microsoft.Storage/storageAccounts", 22, "francecentral", (), ("0", "2")),
+        (COPY, "Microsoft.Storage/storageAccounts", 22, "westeurope", (), ("1",)),
+    ]
+    store = by_address(result)["Microsoft.Storage/storageAccounts/reportsstore"]
+    assert store.attributes["geo_redundant"] is True
+    assert [(s.rules, s.reason) for s in store.suppressions] == [(("SOV002",), "x")]
+    assert store.tags == {"data-classification": "health"}
+
+
+def test_resource_group_location_from_config_and_findings() -> None:
+    result = normalise("arm", TEMPLATE, azure_resource_group_location="francecentral")
+    store = by_address(result)["Microsoft.Storage/storageAccounts/reportsstore"]
+    assert (store.region, store.unresolved) == ("francecentral", ())
+    got = findings(result, azure_resource_group_location="francecentral")
+    assert {f for f in got if f[0] != "SOV002"} == {
+        ("SOV001", COPY),  # the westeurope instances
+        ("SOV009", COPY),  # Standard_LRS
+        ("SOV009", "Microsoft.Sql/servers/databases/Reports-sql/db"),  # not zone redundant
+    }
+
+
+def test_geo_redundant_pair_outside_france(tmp_path: Path) -> None:
+    template = tmp_path / "t.json"
+    template.write_text('{"resources": [{"type": "Microsoft.Storage/storageAccounts", "name": "a",'
+                        ' "location": "West Europe", "sku": {"name": "Standard_GZRS"}}]}')
+    result = normalise("arm", template)
+    assert ("SOV003", "Microsoft.Storage/storageAccounts/a") in findings(result)
+
+
+@pytest.mark.parametrize("expression, expected", [
+    ("concat('a', 'b', string(1))", "ab1"),
+    ("format('{0}-{1}', 'x', toUpper('y'))", "x-Y"),
+    ("toLower(parameters('Name'))", "store"),
+    ("if(equals(parameters('env'), 'prod'), 'francecentral', 'westeurope')", "francecentral"),
+    ("variables('loc')", "francesouth"),
+    ("split('a,b', ',')[1]", "b"),
+    ("createArray('x', 'y')[0]", "x"),
+])
+def test_expressions(expression: str, expected: object) -> None:
+    template = {"parameters": {"name": {"defaultValue": "Store"}, "env": {"defaultValue": "prod"}},
+                "variables": {"loc": "[concat('france', 'south')]"}}
+    evaluator = Evaluator(template, {}, Config())
+    assert evaluator.evaluate(parse_expression(expression)) == expected
+
+
+@pytest.mark.parametrize("expression, reason", [
+    ("uniqueString(resourceGroup().id)", "uniquestring() is known at deploy time"),
+    ("resourceGroup().location", RG),
+    ("parameters('missing')", "parameter missing is not declared"),
+    ("reference('x').location", "reference() is known at deploy time"),
+])
+def test_unknowns(expression: str, reason: str) -> None:
+    value = Evaluator({}, {}, Config()).evaluate(parse_expression(expression))
+    assert value == Unknown(reason)
+
+
+def test_lenient_json_comments_trailing_commas_and_tabs(tmp_path: Path) -> None:
+    template = tmp_path / "t.json"
+    template.write_text('{\n\t// sovlint:ignore SOV001 -- temporary\n\t"resources": [\n\t\t{\n'
+                        '\t\t\t"type": "Microsoft.Storage/storageAccounts", /* a comment */\n'
+                        '\t\t\t"name": "a", "location": "westeurope",\n\t\t},\n\t],\n}\n')
+    result = normalise("arm", template)
+    (store,) = result.resources
+    assert store.source.line == 4
+    assert [(s.rules, s.reason) for s in store.suppressions] == []  # not above this resource
+
+
+def test_bad_json_is_one_failure(tmp_path: Path) -> None:
+    template = tmp_path / "t.json"
+    template.write_text('{\n  "resources": [\n    {"type": "x" "name": "y"}\n  ]\n}\n')
+    assert normalise("arm", template).failures == [("t.json", 3, "invalid JSON: expected ',' or '}'")]
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 1001 + "]" * 1001)
+    assert normalise("arm", deep).failures == [("deep.json", 1, "invalid JSON: nesting deeper than 1000 levels")]
+
+
+def test_bicep_without_bicep(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    source = tmp_path / "main.bicep"
+    source.write_text("param location string\n")
+    result = normalise("bicep", source)
+    assert [(e.path, e.message) for e in result.errors] == [("main.bicep", "not scanned: bicep not found")]
