@@ -180,13 +180,23 @@ class ProviderCatalog:
             return Region(provider="", code=matches[0].code, country=matches[0].country)
         return None
 
-    def operator_for_region(self, provider_id: str | None, region_code: str) -> str | None:
-        """Another operator running this region with the provider's technology (Google -> S3NS)."""
+    def operator_for_region(self, provider_id: str | None, name: str) -> str | None:
+        """Another operator running this region with the provider's technology (Google -> S3NS).
+
+        ``name`` is matched in the operator's own regions (zones included).
+        """
         provider = self.providers.get(provider_id or "")
         if provider is None:
             return None
-        operator = _region_operator(provider, region_code)
-        return operator if operator in self.providers else None
+        for operator in provider.operators:
+            target = self.providers.get(str(operator.get("provider")))
+            code = operator.get("region")
+            if target is None or not code:
+                continue
+            found = target.find_region(name)
+            if found is not None and found.code == code:
+                return target.id
+        return None
 
     def operator_for_url(self, provider_id: str, url: str) -> str | None:
         """For a generic provider (openstack), the operator its endpoint URL designates."""
@@ -200,13 +210,6 @@ class ProviderCatalog:
             if pattern and re.match(regex, host):
                 return str(operator.get("provider"))
         return None
-
-
-def _region_operator(provider: Provider, region_code: str) -> str | None:
-    for operator in provider.operators:
-        if str(operator.get("region", "")) == region_code:
-            return str(operator.get("provider"))
-    return None
 
 
 def _provider_from_data(data: Mapping[str, Any], source_file: str) -> Provider:

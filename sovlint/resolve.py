@@ -138,8 +138,8 @@ def resolve_resource(resource: Resource, catalog: ProviderCatalog,
     region: Region | None = None
     provider_id = resource.provider
     if resource.region is not None:
+        operator = catalog.operator_for_region(provider_id, resource.region)
         region = catalog.resolve_region(provider_id, resource.region)
-        operator = catalog.operator_for_region(provider_id, region.code) if region else None
         if operator is not None:
             provider_id = operator
             provider = catalog.get(operator)

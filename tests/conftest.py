@@ -11,11 +11,7 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples"
-SHARED = ROOT.parent / "shared"
-CORPUS = SHARED / "corpus"
-OUTPUT_SCHEMA = SHARED / "schemas" / "scan-output.schema.json"
+from filetree import CORPUS, EXAMPLES, OUTPUT_SCHEMA, ROOT, SHARED, write_tree  # noqa: F401
 
 
 @pytest.fixture
@@ -41,12 +37,3 @@ def scan_json(run_cli: Any) -> Any:
         return code, json.loads(out)
 
     return run
-
-
-def write_tree(base: Path, files: dict[str, str]) -> Path:
-    """Create files (relative path -> text) under ``base``."""
-    for rel, text in files.items():
-        path = base / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return base

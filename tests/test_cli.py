@@ -10,7 +10,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from conftest import EXAMPLES, OUTPUT_SCHEMA, write_tree
+from filetree import EXAMPLES, OUTPUT_SCHEMA, write_tree
 
 NONCOMPLIANT = """
 provider "aws" {

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import write_tree
+from filetree import write_tree
 from sovlint.discover import discover
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from filetree import ROOT
 
 
 @pytest.mark.slow

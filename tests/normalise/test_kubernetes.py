@@ -64,8 +64,8 @@ def test_findings() -> None:
         ("SOV001", "StatefulSet/shop/db"),
         ("SOV002", "PersistentVolumeClaim/shop/pgdata-db"),
         ("SOV002", "PersistentVolumeClaim/shop/uploads"),
-        # google is not in the test catalog: its region cannot be resolved
-        ("SOV004", "SQLInstance/reporting"),
+        # a Config Connector SQL instance in Paris: Google's exposure, not a location problem
+        ("SOV002", "SQLInstance/reporting"),
 
         ("SOV007", "StatefulSet/shop/db"),
         ("SOV010", "StatefulSet/shop/db"),

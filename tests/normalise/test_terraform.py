@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from conftest import write_tree
+from filetree import write_tree
 
 
 def _resources(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
