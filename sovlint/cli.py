@@ -155,6 +155,10 @@ def _scan_flags(kwargs: dict[str, Any]) -> dict[str, Any]:
         flags["jobs"] = kwargs["jobs"] or (os.cpu_count() or 1)
     if kwargs.get("no_inline_suppressions"):
         flags["inline_suppressions"] = False
+    if kwargs.get("require_suppression_reason"):
+        flags["require_reason"] = True
+    if kwargs.get("no_plugins"):
+        flags["plugins"] = False
     if kwargs.get("max_file_size"):
         flags["max_file_size"] = kwargs["max_file_size"]
     if kwargs.get("no_cache"):
@@ -181,6 +185,9 @@ def _scan_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--baseline", type=click.Path(dir_okay=False), help="Fail only on findings not in this baseline."),
         click.option("--jobs", "-j", type=click.IntRange(min=0), help="Worker processes (0 = one per core)."),
         click.option("--no-inline-suppressions", is_flag=True, help="Ignore every inline sovlint:ignore."),
+        click.option("--require-suppression-reason", is_flag=True,
+                     help="An inline suppression without a reason does not count."),
+        click.option("--no-plugins", is_flag=True, help="Do not load Python rules from installed packages."),
         click.option("--max-file-size", type=click.IntRange(min=1), help="Skip files larger than this many bytes."),
         click.option("--no-cache", is_flag=True, help="Do not use the parse cache."),
         click.option("--quiet", "-q", is_flag=True, help="Only findings, no summary table."),

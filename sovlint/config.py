@@ -50,6 +50,7 @@ class Config:
     default_data_class: str = "strategic"
     policies: tuple[str, ...] = ()
     builtin_policies: bool = True
+    plugins: bool = True  # Python rules from the sovlint.rules entry points
     enable: tuple[str, ...] = ()
     disable: tuple[str, ...] = ()
     severity: Mapping[str, str] = dataclasses.field(default_factory=dict)
@@ -106,7 +107,10 @@ def read_config_file(path: Path) -> tuple[dict[str, Any], Any]:
     """Parse and validate a config file: (data, line-marked document for error lines)."""
     text = _read(path)
     if path.name == "pyproject.toml":
-        import tomllib
+        try:
+            import tomllib
+        except ImportError:  # Python 3.10
+            import tomli as tomllib  # type: ignore[no-redef]
 
         try:
             data = tomllib.loads(text).get("tool", {}).get("sovlint", {})
@@ -160,7 +164,7 @@ def from_file(path: Path | None) -> Config:
     data, _ = read_config_file(path)
     base = path.parent
     updates: dict[str, Any] = {"config_file": str(path)}
-    for key in ("profile", "fail_on", "default_data_class", "builtin_policies",
+    for key in ("profile", "fail_on", "default_data_class", "builtin_policies", "plugins",
                 "max_file_size", "jobs", "cache"):
         if key in data:
             updates[key] = data[key]

@@ -206,6 +206,11 @@ def select_policies(config: Config) -> list[Policy]:
                 by_id[policy.id] = policy  # a profile's replacement comes after the base rule
     for policy in load_policies([Path(p) for p in config.policies]):
         by_id[policy.id] = policy  # a user file with the same id replaces the built-in rule
+    if config.plugins:
+        from sovlint.policy.plugins import plugin_policies
+
+        for policy in plugin_policies():
+            by_id[policy.id] = policy
     selected = []
     for policy in by_id.values():
         if policy.id in config.disable and policy.id not in config.enable:

@@ -198,6 +198,10 @@ def _finding(policy: Policy, resource: Resource, view: Mapping[str, Any],
 
 def evaluate(policy: Policy, resource: Resource, view: Mapping[str, Any]) -> Iterator[Finding]:
     """The findings of one policy on one resource (``view`` from ``resource_view``)."""
+    if policy.plugin is not None:
+        if resource.resource_type != "sovlint::file":
+            yield from policy.plugin.findings(policy, resource)
+        return
     if policy.match is not None and holds(policy.match, view) is not True:
         return
     group = ",".join(resource.instances)
@@ -211,8 +215,3 @@ def evaluate(policy: Policy, resource: Resource, view: Mapping[str, Any]) -> Ite
         if item is not None:
             discriminator = f"{group}|{item.get('via')}|{item.get('region')}"
         yield _finding(policy, resource, scoped, discriminator)
-
-
-def source_of(resource: Resource) -> SourceSpan:
-    """Where a finding on ``resource`` points."""
-    return resource.source

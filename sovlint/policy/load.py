@@ -82,6 +82,7 @@ class Policy:
     examples: Mapping[str, str] = field(default_factory=dict)
     source_file: str = ""
     line: int | None = None
+    plugin: Any = None  # a Python rule from the sovlint.rules entry points (sovlint.policy.plugins)
 
 
 @functools.lru_cache(maxsize=1)
