@@ -26,6 +26,8 @@ from sovlint.terraform.module import ModuleConfig, load_module, provider_key
 from sovlint.terraform.values import Unknown
 
 TF_SUFFIXES = (".tf", ".tf.json")
+#: count/for_each instances of a module call evaluated one by one.
+MAX_MODULE_INSTANCES = 16
 
 
 @dataclass
@@ -276,8 +278,6 @@ class TerraformLoader:
                                   f"{address}: module source {source!r} not found"))
             return
         reserved = {"source", "version", "providers", "count", "for_each", "depends_on"}
-        inputs = {a.name: parent.evaluate(a.expr) for a in block.body.attributes
-                  if a.name not in reserved}
         inherited = {k: v for k, v in parent.providers.items() if "." not in k}
         providers_attr = block.body.attribute("providers")
         if providers_attr is not None:
@@ -290,11 +290,17 @@ class TerraformLoader:
                     target = parent.providers.get(parent_key)
                     inherited[child_key] = target if target is not None else ProviderInstance(
                         parent_key, None, None, None)
-        child = ModuleInstance(config=config, inputs=inputs, address=address, providers={},
-                               load_child=self.module_config, depth=parent.depth + 1,
-                               call_stack=(*parent.call_stack, str(parent.config.directory.resolve())))
-        child.providers = self._own_providers(child, inherited)
-        self._collect(child, result)
+        # one child per count/for_each instance (same address, SPEC §1); identical results merge
+        instances = self._instances(parent, block)[:MAX_MODULE_INSTANCES]
+        for _key, extra in instances:
+            inputs = {a.name: parent.evaluate(a.expr, extra) for a in block.body.attributes
+                      if a.name not in reserved}
+            child = ModuleInstance(config=config, inputs=inputs, address=address, providers={},
+                                   load_child=self.module_config, depth=parent.depth + 1,
+                                   call_stack=(*parent.call_stack,
+                                               str(parent.config.directory.resolve())))
+            child.providers = self._own_providers(child, inherited)
+            self._collect(child, result)
 
     def _module_directory(self, base: Path, name: str, source: str, parent_address: str) -> Path | None:
         if source.startswith(("./", "../")):
