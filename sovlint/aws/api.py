@@ -71,15 +71,19 @@ def is_credentials_error(exc: BaseException) -> bool:
 def describe_failure(exc: BaseException) -> str:
     """A one-line description of a failed call, for an error entry."""
     code = error_code(exc)
+    if isinstance(exc, botocore.exceptions.ClientError):
+        detail = _short(str(exc.response.get("Error", {}).get("Message") or exc))
+    else:
+        detail = _short(str(exc))
     if code in ACCESS_DENIED_CODES:
-        return f"access denied ({code}): {_short(exc)}"
+        return f"access denied ({code}): {detail}"
     if code is not None:
-        return f"{code}: {_short(exc)}"
-    return f"{type(exc).__name__}: {_short(exc)}"
+        return f"{code}: {detail}"
+    return f"{type(exc).__name__}: {detail}"
 
 
-def _short(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
+def _short(text: str) -> str:
+    text = " ".join(text.split())
     return text if len(text) <= 300 else text[:297] + "..."
 
 

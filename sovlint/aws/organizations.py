@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import botocore.session
+
 from sovlint.aws.api import AccountApi, SessionFactory
 
 ROLE_SESSION_NAME = "sovlint-review"
@@ -35,7 +37,10 @@ def assume_member(api: AccountApi, factory: SessionFactory, account: str,
     answer = api.call("sts", None, "AssumeRole", RoleArn=role_arn,
                       RoleSessionName=ROLE_SESSION_NAME)
     credentials = answer["Credentials"]
-    session = factory(aws_access_key_id=credentials["AccessKeyId"],
+    # share the caller's loader: service models are then parsed once, not once per account
+    core = botocore.session.Session()
+    core.register_component("data_loader", api.session._session.get_component("data_loader"))
+    session = factory(botocore_session=core, aws_access_key_id=credentials["AccessKeyId"],
                       aws_secret_access_key=credentials["SecretAccessKey"],
                       aws_session_token=credentials["SessionToken"],
                       region_name=api.home_region)
