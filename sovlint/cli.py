@@ -168,35 +168,50 @@ def _scan_flags(kwargs: dict[str, Any]) -> dict[str, Any]:
     return flags
 
 
-def _scan_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    options = [
+def _rule_options() -> list[Callable[..., Any]]:
+    """Options of every reviewing command (``scan``, ``inventory``, ``aws``), but the rule profile."""
+    return [
         click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
                      help="Configuration file (default: .sovlint.yaml found upwards)."),
-        click.option("--profile", help="Rule profile: france (default), secnumcloud, eu, or your own."),
         click.option("--policy", multiple=True, type=click.Path(exists=True, path_type=Path),
                      help="Add policy files or directories (repeatable)."),
         click.option("--no-builtin-policies", is_flag=True, help="Do not load the built-in rules."),
         click.option("--enable", multiple=True, metavar="RULE", help="Enable a rule (repeatable)."),
         click.option("--disable", multiple=True, metavar="RULE", help="Disable a rule (repeatable)."),
         click.option("--fail-on", type=click.Choice(SEVERITIES), help="Lowest severity that fails the run (default: low)."),
-        click.option("--var", multiple=True, metavar="NAME=VALUE", help="Set a Terraform variable."),
-        click.option("--var-file", multiple=True, type=click.Path(path_type=Path), help="Terraform variables file."),
-        click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable)."),
         click.option("--baseline", type=click.Path(dir_okay=False), help="Fail only on findings not in this baseline."),
-        click.option("--jobs", "-j", type=click.IntRange(min=0), help="Worker processes (0 = one per core)."),
         click.option("--no-inline-suppressions", is_flag=True, help="Ignore every inline sovlint:ignore."),
         click.option("--require-suppression-reason", is_flag=True,
                      help="An inline suppression without a reason does not count."),
         click.option("--no-plugins", is_flag=True, help="Do not load Python rules from installed packages."),
-        click.option("--max-file-size", type=click.IntRange(min=1), help="Skip files larger than this many bytes."),
-        click.option("--no-cache", is_flag=True, help="Do not use the parse cache."),
         click.option("--quiet", "-q", is_flag=True, help="Only findings, no summary table."),
         click.option("--no-color", is_flag=True, help="No colour, even on a terminal."),
         click.option("--debug", is_flag=True, help="Show internal traces."),
     ]
+
+
+def _apply(func: Callable[..., Any], options: Sequence[Callable[..., Any]]) -> Callable[..., Any]:
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def _review_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The shared options alone (``sovlint aws``, whose ``--profile`` is the AWS profile)."""
+    return _apply(func, _rule_options())
+
+
+def _scan_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    return _apply(func, [
+        click.option("--profile", help="Rule profile: france (default), secnumcloud, eu, or your own."),
+        *_rule_options(),
+        click.option("--var", multiple=True, metavar="NAME=VALUE", help="Set a Terraform variable."),
+        click.option("--var-file", multiple=True, type=click.Path(path_type=Path), help="Terraform variables file."),
+        click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable)."),
+        click.option("--jobs", "-j", type=click.IntRange(min=0), help="Worker processes (0 = one per core)."),
+        click.option("--max-file-size", type=click.IntRange(min=1), help="Skip files larger than this many bytes."),
+        click.option("--no-cache", is_flag=True, help="Do not use the parse cache."),
+    ])
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -273,6 +288,85 @@ def inventory(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[str, .
             else:
                 write_atomically(Path(out), text)
         return EXIT_OK
+
+    _guarded(bool(kwargs.get("debug")), body)
+
+
+#: Services ``sovlint aws`` reviews (kept here so that ``--help`` does not import boto3).
+AWS_SERVICES = ("s3", "rds", "dynamodb", "ebs", "efs", "backup", "redshift", "elasticache",
+                "opensearch", "kms")
+
+
+@main.command("aws", cls=_OrderedCommand)
+@click.option("--profile", "aws_profile", metavar="NAME",
+              help="AWS profile (~/.aws/config) to review with. NB: the rule profile is --rules-profile.")
+@click.option("--rules-profile", metavar="PROFILE",
+              help="Rule profile: france (default), secnumcloud, eu, or your own (what --profile is for scan).")
+@click.option("--region", "regions", multiple=True, metavar="REGION",
+              help="Review this region (repeatable). Default: every enabled region.")
+@click.option("--all-regions", is_flag=True, help="Review every region enabled in the account (the default).")
+@click.option("--endpoint-url", metavar="URL", help="Send every call to this endpoint (a test server).")
+@click.option("--service", "services", multiple=True, type=click.Choice(AWS_SERVICES),
+              help="Review only this service (repeatable). Default: all.")
+@click.option("--max-workers", type=click.IntRange(1, 64), default=8, show_default=True,
+              help="Concurrent API calls (accounts x services x regions).")
+@click.option("--org", is_flag=True, help="Review every account of the AWS Organization (from its management account).")
+@click.option("--role-name", metavar="NAME", help="With --org: the role to assume in member accounts.")
+@click.option("--format", "-f", "formats", multiple=True, metavar="FORMAT[:FILE]",
+              help="text, json, sarif, junit, github, gitlab, html (repeatable).")
+@click.option("--output", "-o", "outputs", multiple=True, metavar="FILE",
+              help="Write the preceding --format to FILE.")
+@click.option("--write-baseline", type=click.Path(dir_okay=False), help="Record today's findings as a baseline.")
+@_review_options
+@click.pass_context
+def aws(ctx: click.Context, aws_profile: str | None, rules_profile: str | None,
+        regions: tuple[str, ...], all_regions: bool, endpoint_url: str | None,
+        services: tuple[str, ...], max_workers: int, org: bool, role_name: str | None,
+        formats: tuple[str, ...], outputs: tuple[str, ...], write_baseline: str | None,
+        **kwargs: Any) -> None:
+    """Review a live AWS account (read-only: List/Get/Describe calls only).
+
+    Reads S3, RDS, DynamoDB, EBS, EFS, AWS Backup, Redshift, ElastiCache,
+    OpenSearch and KMS in the chosen regions and checks them with the same
+    rules as code. Findings name resources by ARN; their path is
+    aws://ACCOUNT/REGION. --profile is the AWS profile here; the rule profile
+    is --rules-profile. The permissions needed are in docs/aws-iam-policy.json.
+    """
+
+    def body() -> int:
+        from sovlint.config import load_config
+        from sovlint.engine import exit_code, review_resources, select_policies
+        from sovlint.suppress import baseline_text, write_atomically
+
+        if regions and all_regions:
+            raise click.UsageError("--region and --all-regions exclude each other")
+        if org and not role_name:
+            raise click.UsageError("--org needs --role-name")
+        config = load_config(kwargs.get("config_file"), [Path(".")],
+                             _scan_flags({**kwargs, "profile": rules_profile}))
+        pairs = pair_outputs(ctx.meta.get("sovlint.args", []), formats)
+        policies = select_policies(config)  # a bad policy file stops before any AWS call
+
+        from sovlint.aws.api import AwsSetupError
+        from sovlint.aws.collect import ReviewOptions, review_aws
+        from sovlint.aws.progress import ProgressBar
+
+        options = ReviewOptions(profile=aws_profile, regions=tuple(regions),
+                                endpoint_url=endpoint_url,
+                                services=tuple(services) or AWS_SERVICES,
+                                max_workers=max_workers, org=org, role_name=role_name)
+        try:
+            live = review_aws(options, progress=ProgressBar())
+        except AwsSetupError as exc:
+            _fail(str(exc), EXIT_USAGE)
+            return EXIT_USAGE
+        result = review_resources(live.resources, live.errors, config, policies, live.sources)
+        _write_outputs(result, pairs, {"color": _use_color(kwargs["no_color"], sys.stdout),
+                                       "quiet": kwargs["quiet"], "command": "aws"})
+        if write_baseline:
+            write_atomically(Path(write_baseline), baseline_text(result.findings))
+            return EXIT_OK
+        return exit_code(result.findings, config.fail_on)
 
     _guarded(bool(kwargs.get("debug")), body)
 

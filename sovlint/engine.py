@@ -248,9 +248,6 @@ def evaluate_all(policies: Sequence[Policy], resources: Sequence[Resource],
 
 def scan(paths: Sequence[Path], config: Config, explicit_files: bool = False) -> ScanResult:
     """Run the whole pipeline on ``paths``."""
-    from sovlint.resolve import DataClassSettings, resolve_resource
-    from sovlint.suppress import SuppressionPolicy, apply_suppressions, read_baseline
-
     from sovlint import parse_cache
 
     parse_cache.configure(config.cache)
@@ -263,10 +260,6 @@ def scan(paths: Sequence[Path], config: Config, explicit_files: bool = False) ->
     # files of directories that are only scanned through their callers are still reported
     reported_files = {f.display for f in found.files if f.format not in (TFVARS,)}
     results = collect(units, config, config.jobs)
-    catalog = cached_catalog(config.catalog)
-    settings = DataClassSettings(default=config.default_data_class,
-                                 synonyms=config.data_class_synonyms,
-                                 paths=config.data_class_paths)
     raw: list[Resource] = []
     errors: list[ScanError] = [*found.errors, *found.skipped]
     for unit_result in results:
@@ -279,10 +272,29 @@ def scan(paths: Sequence[Path], config: Config, explicit_files: bool = False) ->
     # paths, a sibling of a single file) is not this run's business
     raw = [r for r in raw if r.resource_type != FILE_RESOURCE_TYPE or r.source.path in reported_files
            or r.source.path.endswith((".tfvars", ".tfvars.json"))]
+    return review_resources(raw, errors, config, policies, sorted(reported_files))
+
+
+def review_resources(raw: Sequence[Resource], errors: Sequence[ScanError], config: Config,
+                     policies: Sequence[Policy], sources: Sequence[str]) -> ScanResult:
+    """The second half of the pipeline: resolve -> evaluate -> suppress -> sort.
+
+    Every input format ends here with its normalised resources: the files of
+    ``scan``, or the live review of ``sovlint aws`` (whose ``sources`` are
+    ``aws://ACCOUNT/REGION`` locations rather than files).
+    """
+    from sovlint.resolve import DataClassSettings, resolve_resource
+    from sovlint.suppress import SuppressionPolicy, apply_suppressions, read_baseline
+
+    catalog = cached_catalog(config.catalog)
+    settings = DataClassSettings(default=config.default_data_class,
+                                 synonyms=config.data_class_synonyms,
+                                 paths=config.data_class_paths)
+    all_errors = list(errors)
     resources = [r if r.resource_type == FILE_RESOURCE_TYPE else resolve_resource(r, catalog, settings)
                  for r in raw]
     findings, rule_errors = evaluate_all(policies, resources, config)
-    errors.extend(rule_errors)
+    all_errors.extend(rule_errors)
     baseline = read_baseline(Path(config.baseline)) if config.baseline else frozenset()
     by_address = {(r.source.path, r.address): r for r in resources}
     findings = apply_suppressions(
@@ -294,9 +306,9 @@ def scan(paths: Sequence[Path], config: Config, explicit_files: bool = False) ->
                                  f.discriminator))
     listed = sorted((r for r in resources if r.resource_type != FILE_RESOURCE_TYPE),
                     key=lambda r: (r.source.path, r.source.line or 0, r.address, r.instances))
-    errors.sort(key=lambda e: (e.path, e.line or 0, e.message))
-    return ScanResult(profile=config.profile, files=sorted(reported_files), resources=listed,
-                      findings=findings, errors=errors, policies=policies)
+    all_errors.sort(key=lambda e: (e.path, e.line or 0, e.message))
+    return ScanResult(profile=config.profile, files=list(sources), resources=listed,
+                      findings=findings, errors=all_errors, policies=list(policies))
 
 
 def _reported_only(resources: Iterable[Resource], reported: set[str]) -> list[Resource]:
