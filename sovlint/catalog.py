@@ -180,6 +180,14 @@ class ProviderCatalog:
             return Region(provider="", code=matches[0].code, country=matches[0].country)
         return None
 
+    def operator_for_region(self, provider_id: str | None, region_code: str) -> str | None:
+        """Another operator running this region with the provider's technology (Google -> S3NS)."""
+        provider = self.providers.get(provider_id or "")
+        if provider is None:
+            return None
+        operator = _region_operator(provider, region_code)
+        return operator if operator in self.providers else None
+
     def operator_for_url(self, provider_id: str, url: str) -> str | None:
         """For a generic provider (openstack), the operator its endpoint URL designates."""
         provider = self.providers.get(provider_id)
@@ -187,11 +195,18 @@ class ProviderCatalog:
             return None
         host = re.sub(r"^[a-z]+://", "", url.strip().lower()).split("/")[0].split(":")[0]
         for operator in provider.operators:
-            pattern = str(operator.get("host", "")).lower()
+            pattern = str(operator.get("auth_url") or operator.get("host") or "").lower()
             regex = "^" + re.escape(pattern).replace(r"\*", r"[^/]*") + "$"
             if pattern and re.match(regex, host):
                 return str(operator.get("provider"))
         return None
+
+
+def _region_operator(provider: Provider, region_code: str) -> str | None:
+    for operator in provider.operators:
+        if str(operator.get("region", "")) == region_code:
+            return str(operator.get("provider"))
+    return None
 
 
 def _provider_from_data(data: Mapping[str, Any], source_file: str) -> Provider:
@@ -233,7 +248,7 @@ def _provider_from_data(data: Mapping[str, Any], source_file: str) -> Provider:
         regions=regions,
         zone_patterns=tuple(re.compile(p) for p in data.get("zone_patterns") or ()),
         terraform=data.get("terraform") or {},
-        operators=tuple((data.get("terraform") or {}).get("operators") or ()),
+        operators=tuple(data.get("operators") or (data.get("terraform") or {}).get("operators") or ()),
         source_file=source_file,
         raw=data,
     )

@@ -259,6 +259,9 @@ def scan(paths: Sequence[Path], config: Config, explicit_files: bool = False,
     from sovlint.resolve import DataClassSettings, resolve_resource
     from sovlint.suppress import SuppressionPolicy, apply_suppressions, read_baseline
 
+    from sovlint import parse_cache
+
+    parse_cache.configure(config.cache)
     policies = select_policies(config)
     found = discover(paths, config.exclude, config.max_file_size)
     units = plan_units(found.files, explicit_files)

@@ -136,8 +136,14 @@ def resolve_resource(resource: Resource, catalog: ProviderCatalog,
     unresolved = list(resource.unresolved)
     provider = catalog.get(resource.provider)
     region: Region | None = None
+    provider_id = resource.provider
     if resource.region is not None:
-        region = catalog.resolve_region(resource.provider, resource.region)
+        region = catalog.resolve_region(provider_id, resource.region)
+        operator = catalog.operator_for_region(provider_id, region.code) if region else None
+        if operator is not None:
+            provider_id = operator
+            provider = catalog.get(operator)
+            region = catalog.resolve_region(operator, resource.region)
         if region is None and not unresolved:
             where = f" of provider {resource.provider}" if resource.provider else ""
             unresolved.append(f"region {resource.region!r} is not in the catalog{where}")
@@ -161,6 +167,7 @@ def resolve_resource(resource: Resource, catalog: ProviderCatalog,
         exposures_known = True
     return dataclasses.replace(
         resource,
+        provider=provider_id,
         category=category,
         data_class=data_class_of(resource, settings),
         country=region.country if region is not None else None,

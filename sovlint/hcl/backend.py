@@ -10,6 +10,11 @@ from sovlint.hcl.syntax import HclFile
 BACKEND_ENV = "SOVLINT_HCL_BACKEND"
 
 
+def backend_name() -> str:
+    """The HCL backend this process uses."""
+    return os.environ.get(BACKEND_ENV, "hcl2")
+
+
 def parse_hcl(text: str, path: str) -> HclFile:
     """Parse HCL native syntax with the configured backend."""
     choice = os.environ.get(BACKEND_ENV, "hcl2")

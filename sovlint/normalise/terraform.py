@@ -9,6 +9,7 @@ provider configuration), its tags, and what could not be resolved.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from dataclasses import dataclass, field
@@ -56,21 +57,43 @@ class ModuleResult:
 
 def parse_terraform_file(path: Path, display: str) -> HclFile | ParseFailure:
     """Read and parse one ``.tf``/``.tf.json``/``.tfvars`` file, or say why it cannot be."""
-    from sovlint.parsers.text import read_text
+    from sovlint.hcl.backend import backend_name
+    from sovlint.parse_cache import cached_parse
 
-    text = read_text(path, display)
-    if isinstance(text, tuple):
-        return ParseFailure(display, text[1], text[0])
-    try:
-        if display.endswith(".json"):
-            from sovlint.hcl.hcl2_backend import parse_hcl_json
+    def read() -> bytes | None:
+        try:
+            with open(path, "rb") as handle:
+                return handle.read()
+        except OSError:
+            return None
 
-            return parse_hcl_json(text, display)
-        from sovlint.hcl.backend import parse_hcl
+    def parse(data: bytes | None) -> HclFile | ParseFailure:
+        from sovlint.parsers.text import decode_text
 
-        return parse_hcl(text, display)
-    except HclSyntaxError as exc:
-        return ParseFailure(display, exc.line, f"cannot parse: {exc.message}")
+        text = decode_text(data) if data is not None else ("cannot read file", None)
+        if isinstance(text, tuple):
+            return ParseFailure(display, text[1], text[0])
+        try:
+            if display.endswith(".json"):
+                from sovlint.hcl.hcl2_backend import parse_hcl_json
+
+                return parse_hcl_json(text, display)
+            from sovlint.hcl.backend import parse_hcl
+
+            return parse_hcl(text, display)
+        except HclSyntaxError as exc:
+            return ParseFailure(display, exc.line, f"cannot parse: {exc.message}")
+
+    result = cached_parse(path, f"hcl-{backend_name()}", read, parse)
+    if isinstance(result, ParseFailure):
+        if result.path != display:
+            return ParseFailure(display, result.line, result.message)
+        return result
+    if result.path != display:
+        import dataclasses as _dc
+
+        return _dc.replace(result, path=display)
+    return result
 
 
 def _tfvars_values(hcl_file: HclFile) -> dict[str, Any]:
@@ -174,12 +197,59 @@ class TerraformLoader:
         return providers
 
     def _collect(self, module: ModuleInstance, result: ModuleResult) -> None:
+        own: list[Resource] = []
         for located in module.config.resources:
             block = located.node
             assert isinstance(block, Block)
-            result.resources.extend(self._resources_of(module, block, located.file))
+            own.extend(self._resources_of(module, block, located.file))
+        result.resources.extend(self._link_replicas(module, own))
         for name, located in sorted(module.config.module_calls.items()):
             self._follow_module(module, name, located.node, located.file, result)  # type: ignore[arg-type]
+
+    def _link_replicas(self, module: ModuleInstance, resources: list[Resource]) -> list[Resource]:
+        """Attach every declared copy to the resource whose data is copied."""
+        from sovlint.normalise.terraform_replicas import replica_links
+
+        prefix = f"{module.address}." if module.address else ""
+        by_local: dict[tuple[str, str], list[int]] = {}
+        for index, resource in enumerate(resources):
+            rtype, rname = resource.address[len(prefix):].split(".", 1)
+            by_local.setdefault((rtype, rname), []).append(index)
+
+        def region_of(target: tuple[str, str]) -> Any:
+            indexes = by_local.get(target)
+            if not indexes:
+                return None
+            first = resources[indexes[0]]
+            if first.region is not None:
+                return first.region
+            return Unknown(reason="; ".join(first.unresolved) or "region unknown",
+                           expr=f"{target[0]}.{target[1]}")
+
+        added: dict[int, list[Replica]] = {}
+        for located in module.config.resources:
+            block = located.node
+            assert isinstance(block, Block)
+            span = SourceSpan(located.file.path, block.line, block.end_line)
+            links = replica_links(block, span, module.evaluate, region_of)
+            for link in links:
+                declaring = by_local.get((block.labels[0], block.labels[1]), [])
+                targets = by_local.get(link.source, []) if link.source else declaring
+                replica = link.replica
+                if replica.region is None and replica.unresolved is None:
+                    # the copy lives where the declaring resource is
+                    where = region_of((block.labels[0], block.labels[1]))
+                    replica = dataclasses.replace(
+                        replica, region=where if isinstance(where, str) else None,
+                        unresolved=None if isinstance(where, str) else
+                        f"{replica.via} {block.labels[0]}.{block.labels[1]}: "
+                        f"{where.reason if isinstance(where, Unknown) else 'region unknown'}")
+                for index in targets:
+                    added.setdefault(index, []).append(replica)
+        if not added:
+            return resources
+        return [dataclasses.replace(r, replicas=(*r.replicas, *added.get(i, ())))
+                for i, r in enumerate(resources)]
 
     def _follow_module(self, parent: ModuleInstance, name: str, block: Block,
                        file: HclFile, result: ModuleResult) -> None:
@@ -352,6 +422,9 @@ class TerraformLoader:
             if value is None:
                 continue
             return None, [f"{name} = {render(attr.expr)} is not a region name"]
+        nested = self._nested_region(module, block, settings, extra)
+        if nested is not None:
+            return nested
         label = provider_text or (provider.key if provider is not None else
                                   block.labels[0].split("_", 1)[0])
         if provider is None or provider.block is None:
@@ -367,6 +440,22 @@ class TerraformLoader:
             return None, [f"provider {label}: {name} = {text} ({reason})"]
         return None, [f"provider {label} sets no region; it comes from the environment at deploy time"]
 
+    def _nested_region(self, module: ModuleInstance, block: Block, settings: Mapping[str, Any],
+                       extra: Mapping[str, Any]) -> tuple[str | None, list[str]] | None:
+        """A region set in a nested block (``nodes { region = "GRA" }``), first one wins."""
+        names = settings.get("resource_region_attributes", ["region", "location"])
+        for nested in block.body.blocks:
+            for name in names:
+                attr = nested.body.attribute(name)
+                if attr is None:
+                    continue
+                value = module.evaluate(attr.expr, extra)
+                if isinstance(value, str) and value:
+                    return value, []
+                if isinstance(value, Unknown):
+                    return None, [f"{nested.type}.{name} = {render(attr.expr)} ({value.reason})"]
+        return None
+
     def _tags(self, module: ModuleInstance, block: Block, extra: Mapping[str, Any]) -> Any:
         for name in ("tags", "labels"):
             attr = block.body.attribute(name)
@@ -374,6 +463,9 @@ class TerraformLoader:
                 value = module.evaluate(attr.expr, extra)
                 if isinstance(value, Mapping):
                     return value
+                if isinstance(value, list):  # Scaleway/OVH style: ["key=value", "key:value"]
+                    pairs = [re.split(r"[=:]", v, maxsplit=1) for v in value if isinstance(v, str)]
+                    return {p[0]: p[1] for p in pairs if len(p) == 2}
         return {}
 
     def _facts(self, module: ModuleInstance, block: Block, extra: Mapping[str, Any]) -> dict[str, Any]:

@@ -96,6 +96,15 @@ def _scaleway_rdb(value_of: ValueOf) -> dict[str, Any]:
     return {"single_site": False}
 
 
+def _ovh_database(value_of: ValueOf) -> dict[str, Any]:
+    nodes = value_of("nodes")
+    if not isinstance(nodes, list):
+        return {}
+    if len(nodes) == 1:
+        return {"single_site": True, "single_site_reason": "a single node"}
+    return {"single_site": False}
+
+
 _FACTS: dict[str, Callable[[ValueOf], dict[str, Any]]] = {
     "aws_db_instance": _rds,
     "aws_elasticache_replication_group": _elasticache,
@@ -105,6 +114,7 @@ _FACTS: dict[str, Callable[[ValueOf], dict[str, Any]]] = {
     "azurerm_mysql_flexible_server": _azure_ha,
     "google_sql_database_instance": _cloud_sql,
     "scaleway_rdb_instance": _scaleway_rdb,
+    "ovh_cloud_project_database": _ovh_database,
 }
 
 

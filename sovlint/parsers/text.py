@@ -12,6 +12,11 @@ def read_text(path: Path, display: str) -> str | tuple[str, int | None]:
             data = handle.read()
     except OSError as exc:
         return (f"cannot read file: {exc.strerror or exc}", None)
+    return decode_text(data)
+
+
+def decode_text(data: bytes) -> str | tuple[str, int | None]:
+    """Bytes as text, or ``(message, line)`` for binary or non-UTF-8 content."""
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         return ("binary content (NUL byte); not a text file", line)

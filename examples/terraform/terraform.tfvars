@@ -1,0 +1,1 @@
+ovh_project = "0123456789abcdef"

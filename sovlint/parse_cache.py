@@ -1,0 +1,93 @@
+"""Parsed files, memoised in the process and cached on disk by content hash.
+
+The disk cache lives in the user's cache directory (``$SOVLINT_CACHE_DIR``,
+else ``$XDG_CACHE_HOME/sovlint``, else ``~/.cache/sovlint``), one pickle per
+(content hash, parser, sovlint version): a new version or a changed file never
+reads a stale entry. Entries are written to a temporary file and renamed, so
+concurrent runs never see a half-written entry; an unreadable entry is
+ignored. Only objects sovlint itself wrote there are unpickled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from pathlib import Path
+from typing import Any, Callable
+
+from sovlint import __version__
+
+_memory: dict[tuple[str, int, int, str], Any] = {}
+_settings = {"disk": True}
+
+
+def configure(disk: bool) -> None:
+    """Turn the on-disk cache on or off for this process (``--no-cache``)."""
+    _settings["disk"] = disk
+
+
+def cache_dir() -> Path:
+    """Where cache entries are kept."""
+    explicit = os.environ.get("SOVLINT_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "sovlint"
+
+
+def _entry(digest: str, kind: str) -> Path:
+    return cache_dir() / f"v{__version__}" / kind / digest[:2] / f"{digest}.pickle"
+
+
+def cached_parse(path: Path, kind: str, read: Callable[[], bytes | None],
+                 parse: Callable[[bytes | None], Any]) -> Any:
+    """``parse(content)`` of a file, from memory, from the disk cache, or computed.
+
+    ``read`` returns the file's bytes (``None`` when unreadable: then ``parse``
+    decides what a failure looks like and nothing is cached).
+    """
+    try:
+        st = os.stat(path)
+        key = (os.path.realpath(path), st.st_mtime_ns, st.st_size, kind)
+    except OSError:
+        key = None
+    if key is not None and key in _memory:
+        return _memory[key]
+    data = read()
+    if data is None:
+        return parse(None)
+    digest = hashlib.sha256(data).hexdigest()
+    entry = _entry(digest, kind) if _settings["disk"] else None
+    value: Any = None
+    found = False
+    if entry is not None:
+        try:
+            with open(entry, "rb") as handle:
+                value = pickle.load(handle)
+            found = True
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
+                ValueError, TypeError, IndexError):
+            found = False
+    if not found:
+        value = parse(data)
+        if entry is not None:
+            _store(entry, value)
+    if key is not None:
+        _memory[key] = value
+    return value
+
+
+def _store(entry: Path, value: Any) -> None:
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as handle:
+            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, entry)
+    except (OSError, pickle.PicklingError, RecursionError):
+        try:
+            os.unlink(tmp)  # type: ignore[possibly-undefined]
+        except (OSError, NameError):
+            pass
