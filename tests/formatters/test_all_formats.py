@@ -8,6 +8,7 @@ import pytest
 
 from sovlint.engine import ScanResult
 from sovlint.formatters import FORMATTERS, available_formats, formatter
+from scan_results import empty_result, realistic_result  # noqa: F401 (fixtures)
 
 
 def test_every_listed_format_is_present() -> None:

@@ -10,6 +10,7 @@ import pytest
 from sovlint.engine import ScanResult
 from sovlint.formatters import github
 from sovlint.model import ScanError, Severity, SourceSpan
+from scan_results import empty_result, realistic_result  # noqa: F401 (fixtures)
 
 
 def _lines(result: ScanResult, root: Path | None = None) -> list[str]:

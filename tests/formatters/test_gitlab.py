@@ -12,6 +12,7 @@ import pytest
 from sovlint.engine import ScanResult
 from sovlint.formatters import gitlab
 from sovlint.model import Severity, SourceSpan
+from scan_results import empty_result, realistic_result  # noqa: F401 (fixtures)
 
 
 def _issues(result: ScanResult) -> list[dict[str, Any]]:

@@ -9,7 +9,8 @@ from html.parser import HTMLParser
 
 from sovlint.engine import ScanResult
 from sovlint.formatters import html
-from tests.formatters.conftest import ODD_PATHS, large_result
+from scan_results import ODD_PATHS, large_result
+from scan_results import empty_result, odd_result, realistic_result  # noqa: F401 (fixtures)
 
 
 def _value(page: str, element_id: str) -> int:

@@ -8,7 +8,8 @@ import xml.etree.ElementTree as ET
 from sovlint.engine import ScanResult
 from sovlint.formatters import junit
 from sovlint.model import Severity
-from tests.formatters.conftest import ODD_PATHS, suppressed_twice
+from scan_results import ODD_PATHS, suppressed_twice
+from scan_results import empty_result, odd_result, realistic_result  # noqa: F401 (fixtures)
 
 
 def _parse(result: ScanResult) -> ET.Element:

@@ -15,7 +15,8 @@ import pytest
 from sovlint.engine import ScanResult
 from sovlint.formatters import sarif
 from sovlint.model import ScanError, Severity
-from tests.formatters.conftest import ODD_PATHS, large_result, suppressed_twice
+from scan_results import ODD_PATHS, large_result, suppressed_twice
+from scan_results import empty_result, odd_result, realistic_result  # noqa: F401 (fixtures)
 
 SCHEMA_PATH = Path("/work/shared/schemas/sarif-schema-2.1.0.json")
 #: RFC 3986 URI-reference characters, with ``%`` only as the start of a percent-encoding.

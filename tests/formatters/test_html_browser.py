@@ -12,7 +12,7 @@ import pytest
 
 from sovlint.formatters import html
 from sovlint.model import ScanError
-from tests.formatters.conftest import build_result, realistic_resources
+from scan_results import build_result, realistic_resources
 
 CHROMIUM = next((shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome")
                  if shutil.which(name)), None)

@@ -1,4 +1,8 @@
-"""A factory of realistic ``ScanResult`` objects for formatter tests.
+"""A factory of realistic ``ScanResult`` objects for formatter tests, and fixtures on it.
+
+Test modules import the fixtures they use from here (``from scan_results import
+realistic_result``): a ``tests/formatters/conftest.py`` would shadow the
+top-level ``conftest`` module that other tests import by name.
 
 Resources are built already resolved (country, exposures, category, data
 class, as ``sovlint.resolve`` leaves them); findings come from the shipped
@@ -171,9 +175,3 @@ def large_result(count: int) -> ScanResult:
         for i in range(count // 2)
     ]
     return build_result(resources)
-
-
-@pytest.fixture
-def repo_root(tmp_path: Path) -> Path:
-    """A repository root for formatters (``options["repository_root"]``) equal to the cwd."""
-    return Path.cwd()
