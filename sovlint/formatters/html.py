@@ -76,8 +76,8 @@ table{width:100%;border-collapse:collapse;background:var(--card);border:1px soli
 border-radius:8px;overflow:hidden;font-size:13px}
 th{text-align:left;background:#eef2f6;color:var(--muted);font-weight:600;font-size:12px;
 text-transform:uppercase;letter-spacing:.3px;padding:7px 10px;border-bottom:1px solid var(--line)}
-td{padding:7px 10px;border-bottom:1px solid var(--line);vertical-align:top;overflow-wrap:break-word}
-td.sev,td.nw{width:1%;white-space:nowrap}
+table.grid{table-layout:fixed}
+td{padding:7px 10px;border-bottom:1px solid var(--line);vertical-align:top;overflow-wrap:anywhere}
 tr:last-child td{border-bottom:0}
 tr.suppressed td{color:var(--muted)}
 code{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#f0f3f7;
@@ -249,6 +249,13 @@ def _lead(data: list[Resource]) -> str:
             "extraterritorial law.</p>")
 
 
+def _columns(*widths: int | str) -> str:
+    """A ``<colgroup>`` for a fixed-layout table (long paths wrap instead of widening it)."""
+    cols = "".join(f'<col style="width:{w}px">' if isinstance(w, int) else
+                   (f'<col style="width:{w}">' if w else "<col>") for w in widths)
+    return f"<colgroup>{cols}</colgroup>"
+
+
 def _where(path: str, line: int | None) -> str:
     return f"{path}:{line}" if line else path
 
@@ -259,7 +266,7 @@ def _finding_row(finding: Finding) -> str:
         status = "suppressed" + (f": {finding.suppression_reason}" if finding.suppression_reason else "")
     label = finding.severity.label
     return (f'<tr class="finding sev-row-{label}{" suppressed" if finding.suppressed else ""}">'
-            f'<td class="sev"><span class="badge sev-{label}">{label}</span></td>'
+            f'<td><span class="badge sev-{label}">{label}</span></td>'
             f'<td><code>{_e(finding.rule)}</code> {_e(finding.name)}</td>'
             f'<td><code>{_breakable(finding.address or "", "./")}</code></td>'
             f'<td>{_breakable(_where(finding.source.path, finding.source.line))}</td>'
@@ -272,7 +279,8 @@ def _findings(result: ScanResult) -> str:
                 "No finding: every rule passed on every resource scanned.</p></section>")
     ordered = sorted(result.findings, key=lambda f: (f.suppressed, -f.severity, f.rule,
                                                      f.source.path, f.source.line or 0))
-    return ('<section id="findings"><h2>Findings</h2><table id="findings-table"><thead><tr>'
+    return ('<section id="findings"><h2>Findings</h2><table class="grid" id="findings-table">'
+            + _columns(84, "15%", "19%", "20%", "", "11%") + "<thead><tr>"
             "<th>Severity</th><th>Rule</th><th>Resource</th><th>File</th><th>Message</th>"
             "<th>Status</th></tr></thead><tbody>"
             + "".join(_finding_row(f) for f in ordered) + "</tbody></table></section>")
@@ -299,7 +307,8 @@ def _unresolved(data: list[Resource]) -> str:
     if not rows:
         return ('<section id="unresolved"><h2>Location unknown</h2><p class="empty-state">'
                 "The location of every data-bearing resource was resolved.</p></section>")
-    return ('<section id="unresolved"><h2>Location unknown</h2><table id="unresolved-table"><thead>'
+    return ('<section id="unresolved"><h2>Location unknown</h2><table class="grid" id="unresolved-table">'
+            + _columns("26%", "16%", "10%", "22%", "") + "<thead>"
             "<tr><th>Resource</th><th>Type</th><th>Provider</th><th>File</th>"
             "<th>Not resolved</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
             '<p class="note">Pass the values with <code>--var</code>/<code>--var-file</code>, '
@@ -319,9 +328,10 @@ def _resources(result: ScanResult, data: list[Resource], everything: bool) -> st
     rows = "".join(
         f'<tr><td><code>{_breakable(r.address, "./")}</code></td><td>{_e(r.resource_type)}</td>'
         f"<td>{_e(r.category)}</td><td>{_e(r.provider or '?')}</td>"
-        f"<td class=\"nw\">{_e(r.canonical_region or r.region or '?')}</td>"
+        f"<td>{_e(r.canonical_region or r.region or '?')}</td>"
         f'<td class="country-{_e(r.country or "unknown")}">{_e(r.country or "?")}</td>'
-        f"<td>{_e(', '.join(_law_labels(r)))}</td><td>{_e(r.data_class or '')}</td>"
+        f"<td>{'<br>'.join(_e(law) for law in _law_labels(r))}</td>"
+        f"<td>{_e(r.data_class or '')}</td>"
         f"<td>{_replicas(r)}</td><td>{_breakable(_where(r.source.path, r.source.line))}</td></tr>"
         for r in listed)
     title = "Resources" if everything else "Data-bearing resources"
@@ -331,7 +341,9 @@ def _resources(result: ScanResult, data: list[Resource], everything: bool) -> st
     if not listed:
         return (f'<section id="resources"><h2>{title}</h2><p class="empty-state">'
                 f"No resource found.</p>{note}</section>")
-    return (f'<section id="resources"><h2>{title}</h2><table id="resources-table"><thead><tr>'
+    return (f'<section id="resources"><h2>{title}</h2><table class="grid" id="resources-table">'
+            + _columns("17%", "13%", "8%", "8%", "9%", "6%", "10%", "7%", "10%", "12%")
+            + "<thead><tr>"
             "<th>Resource</th><th>Type</th><th>Category</th><th>Provider</th><th>Region</th>"
             "<th>Country</th><th>Law</th><th>Data class</th><th>Copies</th><th>File</th></tr>"
             f"</thead><tbody>{rows}</tbody></table>{note}</section>")
@@ -347,7 +359,8 @@ def _scanned(result: ScanResult) -> str:
              f'parsed (SOV900); <span id="scan-errors-count">{len(result.errors)}</span> other '
              "errors.</p>"]
     if result.errors:
-        parts.append('<table id="scan-errors"><thead><tr><th>Where</th><th>Error</th></tr></thead>'
+        parts.append('<table class="grid" id="scan-errors">'
+                     + _columns("35%", "") + '<thead><tr><th>Where</th><th>Error</th></tr></thead>'
                      "<tbody>" + "".join(
                          f"<tr><td>{_e(_where(e.path, e.line))}</td><td>{_e(e.message)}</td></tr>"
                          for e in result.errors) + "</tbody></table>")

@@ -22,7 +22,7 @@ def _value(page: str, element_id: str) -> int:
 class _Tags(HTMLParser):
     """Collects tags and attributes, and checks that elements nest properly."""
 
-    VOID = {"meta", "br", "wbr", "rect", "img", "link", "input"}
+    VOID = {"meta", "br", "wbr", "col", "rect", "img", "link", "input"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
