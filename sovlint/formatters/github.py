@@ -47,11 +47,15 @@ def _command(kind: str, properties: list[tuple[str, str]], message: str) -> str:
 def render(result: ScanResult, options: dict[str, Any]) -> str:
     """One workflow command per unsuppressed finding and per scan error."""
     root = repository_root(options)
+    paths: dict[str, str] = {}
     lines: list[str] = []
     for finding in result.findings:
         if finding.suppressed:
             continue
-        properties = [("file", repository_path(finding.source.path, root))]
+        path = paths.get(finding.source.path)
+        if path is None:
+            path = paths[finding.source.path] = repository_path(finding.source.path, root)
+        properties = [("file", path)]
         if finding.source.line:
             properties.append(("line", str(finding.source.line)))
             if finding.source.end_line and finding.source.end_line >= finding.source.line:

@@ -32,6 +32,7 @@ SEVERITIES = {
 def render(result: ScanResult, options: dict[str, Any]) -> str:
     """The Code Quality report."""
     root = repository_root(options)
+    paths: dict[str, str] = {}
     issues: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
     for finding in result.findings:
@@ -41,6 +42,9 @@ def render(result: ScanResult, options: dict[str, Any]) -> str:
         seen[fingerprint] = seen.get(fingerprint, 0) + 1
         if seen[fingerprint] > 1:
             fingerprint = f"{fingerprint}-{seen[fingerprint]}"
+        path = paths.get(finding.source.path)
+        if path is None:
+            path = paths[finding.source.path] = repository_path(finding.source.path, root)
         issues.append({
             "type": "issue",
             "description": f"{finding.rule} {finding.message}",
@@ -49,8 +53,11 @@ def render(result: ScanResult, options: dict[str, Any]) -> str:
             "severity": SEVERITIES[finding.severity],
             "categories": ["Security"],
             "location": {
-                "path": repository_path(finding.source.path, root),
+                "path": path,
                 "lines": {"begin": finding.source.line or 1},
             },
         })
-    return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"
+    if not issues:
+        return "[]\n"
+    # one issue per line: the C encoder (indent= would run the slow pure-Python one)
+    return "[\n" + ",\n".join("  " + json.dumps(i, ensure_ascii=False) for i in issues) + "\n]\n"

@@ -191,3 +191,14 @@ def test_large_result_validates() -> None:
     log = _render(large_result(2000))
     _assert_valid(log)
     assert len(log["runs"][0]["results"]) == 2000
+
+
+def test_results_one_per_line_and_marker_in_a_policy_text(realistic_result: ScanResult) -> None:
+    text = sarif.render(realistic_result, {"repository_root": Path.cwd()})
+    lines = [line for line in text.splitlines() if line.startswith('        {"ruleId"')]
+    assert len(lines) == len(realistic_result.findings)
+    odd = [dataclasses.replace(p, description=sarif._RESULTS) for p in realistic_result.policies]
+    log = _render(dataclasses.replace(realistic_result, policies=odd))
+    _assert_valid(log)
+    assert len(log["runs"][0]["results"]) == len(realistic_result.findings)
+    assert log["runs"][0]["tool"]["driver"]["rules"][0]["fullDescription"]["text"] == sarif._RESULTS
