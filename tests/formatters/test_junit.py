@@ -26,10 +26,11 @@ def test_suites_per_rule_and_failures(realistic_result: ScanResult) -> None:
     assert case.get("name") == "aws_s3_bucket.reports (infra/storage.tf)"
     failure = case.find("failure")
     assert failure is not None and failure.get("type") == "high"
-    assert failure.text is not None and failure.text.startswith("infra/storage.tf:12: [high] ")
-    assert "How to fix:" in failure.text
+    text = failure.text or ""
+    assert text.startswith("infra/storage.tf:12: [high] ")
+    assert "How to fix:" in text
     # a rule that found nothing is one passing testcase
-    sov008 = next(s for n, s in suites.items() if n.startswith("SOV008"))
+    sov008 = next(s for n, s in suites.items() if (n or "").startswith("SOV008"))
     assert [(c.get("name"), list(c)) for c in sov008.findall("testcase")] == [("no finding", [])]
     # counts add up
     active = [f for f in realistic_result.findings if not f.suppressed]
@@ -41,7 +42,7 @@ def test_suites_per_rule_and_failures(realistic_result: ScanResult) -> None:
 def test_suppressed_is_skipped_with_reason(realistic_result: ScanResult) -> None:
     root = _parse(suppressed_twice(realistic_result))
     skipped = [c for c in root.iter("testcase") if c.find("skipped") is not None]
-    messages = sorted(c.find("skipped").get("message") for c in skipped)  # type: ignore[union-attr]
+    messages = sorted(c.find("skipped").get("message") or "" for c in skipped)  # type: ignore[union-attr]
     assert "suppressed: hosting contract with EU sovereign clause" in messages
     assert "suppressed: in baseline" in messages
     assert int(root.get("skipped") or 0) == len(skipped)
@@ -66,7 +67,7 @@ def test_xml_escaping_and_forbidden_characters(odd_result: ScanResult) -> None:
     text = junit.render(odd_result, {})
     root = ET.fromstring(text.encode("utf-8"))  # well-formed despite \x01 and \x1b
     assert "\x01" not in text and "\x1b" not in text
-    names = [c.get("name") for c in root.iter("testcase") if c.get("classname") == "SOV001"]
+    names = [c.get("name") or "" for c in root.iter("testcase") if c.get("classname") == "SOV001"]
     assert sorted(names) == sorted(f"aws_s3_bucket.b{i} ({p})" for i, p in enumerate(ODD_PATHS))
     failure = next(root.iter("failure"))
     message = failure.get("message") or ""
