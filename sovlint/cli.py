@@ -103,6 +103,48 @@ def _use_color(no_color: bool, stream: Any) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)())
 
 
+class _ProgressLine:
+    """A ``done/total`` line on standard error, drawn only on a terminal and only once a scan
+    has run for a second (short scans and pre-commit runs stay silent); erased at the end."""
+
+    DELAY, INTERVAL = 1.0, 0.1
+
+    def __init__(self, stream: Any) -> None:
+        import time
+
+        self._stream = stream
+        self._clock = time.monotonic
+        self._start = self._clock()
+        self._last = 0.0
+        self._shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        now = self._clock()
+        if now - self._start < self.DELAY or (now - self._last < self.INTERVAL and done < total):
+            return
+        self._last = now
+        width = 24
+        filled = width * done // max(total, 1)
+        self._stream.write(f"\rsovlint: [{'#' * filled}{'.' * (width - filled)}] "
+                           f"{done}/{total} modules and files")
+        self._stream.flush()
+        self._shown = True
+
+    def close(self) -> None:
+        """Erase the line if it was drawn."""
+        if self._shown:
+            self._stream.write("\r\x1b[K")
+            self._stream.flush()
+
+
+def _progress_for(quiet: bool, stream: Any = None) -> _ProgressLine | None:
+    """A progress line when standard error is a terminal and ``--quiet`` is not given."""
+    stream = sys.stderr if stream is None else stream
+    if quiet or not getattr(stream, "isatty", lambda: False)():
+        return None
+    return _ProgressLine(stream)
+
+
 def _write_outputs(result: Any, pairs: Sequence[tuple[str, str | None]], options: dict[str, Any]) -> None:
     from sovlint.formatters import FORMATTERS, formatter
     from sovlint.suppress import write_atomically
@@ -250,7 +292,12 @@ def scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[str, ...],
         config = load_config(kwargs.get("config_file"), targets, _scan_flags(kwargs))
         pairs = pair_outputs(ctx.meta.get("sovlint.args", []), formats)
         explicit = all(p.is_file() for p in targets)
-        result = run_scan(targets, config, explicit_files=explicit)
+        progress = _progress_for(kwargs["quiet"])
+        try:
+            result = run_scan(targets, config, explicit_files=explicit, progress=progress)
+        finally:
+            if progress is not None:
+                progress.close()
         _write_outputs(result, pairs, {"color": _use_color(kwargs["no_color"], sys.stdout),
                                        "quiet": kwargs["quiet"], "command": "scan"})
         if write_baseline:
@@ -280,7 +327,13 @@ def inventory(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[str, .
 
         targets = list(paths) or [Path(".")]
         config = load_config(kwargs.get("config_file"), targets, _scan_flags(kwargs))
-        result = run_scan(targets, config, explicit_files=all(p.is_file() for p in targets))
+        progress = _progress_for(kwargs["quiet"])
+        try:
+            result = run_scan(targets, config, explicit_files=all(p.is_file() for p in targets),
+                              progress=progress)
+        finally:
+            if progress is not None:
+                progress.close()
         for fmt, out in pair_outputs(ctx.meta.get("sovlint.args", []), formats):
             text = render_inventory(result, fmt, {"color": False})
             if out is None or out == "-":

@@ -173,10 +173,21 @@ def called_module_dirs(units: Sequence[WorkUnit], config: Config) -> frozenset[s
     return frozenset(called)
 
 
-def collect(units: Sequence[WorkUnit], config: Config, jobs: int) -> list[UnitResult]:
-    """Run every unit, in worker processes when ``jobs`` > 1."""
-    if jobs <= 1 or len(units) < 2:
-        return [run_unit(u, config) for u in units]
+#: Called with (units done, units in all) as the scan goes; the CLI draws it on a terminal.
+Progress = Callable[[int, int], None]
+
+
+def collect(units: Sequence[WorkUnit], config: Config, jobs: int,
+            progress: Progress | None = None) -> list[UnitResult]:
+    """Run every unit, in worker processes when ``jobs`` > 1, reporting ``progress``."""
+    total = len(units)
+    if jobs <= 1 or total < 2:
+        done: list[UnitResult] = []
+        for unit in units:
+            done.append(run_unit(unit, config))
+            if progress is not None:
+                progress(len(done), total)
+        return done
     import concurrent.futures as cf
     import multiprocessing
 
@@ -186,8 +197,10 @@ def collect(units: Sequence[WorkUnit], config: Config, jobs: int) -> list[UnitRe
     results: list[UnitResult | None] = [None] * len(units)
     with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         futures = {pool.submit(run_unit, units[i], config): i for i in order}
-        for future in cf.as_completed(futures):
+        for count, future in enumerate(cf.as_completed(futures), 1):
             results[futures[future]] = future.result()
+            if progress is not None:
+                progress(count, total)
     return [r for r in results if r is not None]
 
 
@@ -246,8 +259,9 @@ def evaluate_all(policies: Sequence[Policy], resources: Sequence[Resource],
     return findings, errors
 
 
-def scan(paths: Sequence[Path], config: Config, explicit_files: bool = False) -> ScanResult:
-    """Run the whole pipeline on ``paths``."""
+def scan(paths: Sequence[Path], config: Config, explicit_files: bool = False,
+         progress: Progress | None = None) -> ScanResult:
+    """Run the whole pipeline on ``paths``; ``progress`` follows the work units."""
     from sovlint import parse_cache
 
     parse_cache.configure(config.cache)
@@ -259,7 +273,7 @@ def scan(paths: Sequence[Path], config: Config, explicit_files: bool = False) ->
              if not (u.kind == TERRAFORM and os.path.realpath(u.path) in called)]
     # files of directories that are only scanned through their callers are still reported
     reported_files = {f.display for f in found.files if f.format not in (TFVARS,)}
-    results = collect(units, config, config.jobs)
+    results = collect(units, config, config.jobs, progress)
     raw: list[Resource] = []
     errors: list[ScanError] = [*found.errors, *found.skipped]
     for unit_result in results:

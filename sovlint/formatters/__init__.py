@@ -7,6 +7,7 @@ imported only when their format is asked for.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from typing import Any, Callable
 
 from sovlint.engine import ScanResult

@@ -1,0 +1,95 @@
+"""docs/ci.md says what works: its snippets parse, name the files its commands write, and its
+``sovlint`` command lines run and write valid reports."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from sovlint.cli import main
+
+PROJECT = Path(__file__).resolve().parents[2]
+DOC = (PROJECT / "docs" / "ci.md").read_text(encoding="utf-8")
+BLOCKS = re.findall(r"```(\w+)\n(.*?)```", DOC, re.S)
+COMMANDS = sorted({m.group(1).strip() for m in re.finditer(r"sovlint ((?:scan|inventory) [^'\n]*)", DOC)})
+SARIF_SCHEMA = Path("/work/shared/schemas/sarif-schema-2.1.0.json")
+
+
+def test_yaml_snippets_parse() -> None:
+    blocks = [body for lang, body in BLOCKS if lang == "yaml"]
+    assert len(blocks) == 3
+    for body in blocks:
+        assert yaml.safe_load(body)
+
+
+def test_github_workflow_uploads_the_sarif_the_scan_writes() -> None:
+    workflow = next(yaml.safe_load(b) for lang, b in BLOCKS if lang == "yaml" and "jobs:" in b)
+    steps = workflow["jobs"]["sovlint"]["steps"]
+    scan = next(s["run"] for s in steps if "sovlint scan" in s.get("run", ""))
+    upload = next(s for s in steps if s.get("uses", "").startswith("github/codeql-action/upload-sarif"))
+    assert f"sarif:{upload['with']['sarif_file']}" in scan
+    assert upload["if"] == "always()"
+    assert workflow["permissions"]["security-events"] == "write"
+
+
+def test_gitlab_job_reports_the_files_the_scan_writes() -> None:
+    job = next(yaml.safe_load(b) for lang, b in BLOCKS if lang == "yaml" and "artifacts:" in b)["sovlint"]
+    script = " ".join(job["script"])
+    reports = job["artifacts"]["reports"]
+    assert f"gitlab:{reports['codequality']}" in script
+    assert f"junit:{reports['junit']}" in script
+    assert job["artifacts"]["when"] == "always"
+
+
+def test_jenkins_steps_read_the_files_the_scan_writes() -> None:
+    groovy = next(b for lang, b in BLOCKS if lang == "groovy")
+    assert "junit 'sovlint-junit.xml'" in groovy and "--format junit:sovlint-junit.xml" in groovy
+    assert "sarif(pattern: 'sovlint.sarif'" in groovy and "--format sarif:sovlint.sarif" in groovy
+
+
+def test_pre_commit_snippet_names_a_defined_hook() -> None:
+    config = next(yaml.safe_load(b) for lang, b in BLOCKS if lang == "yaml" and "repos:" in b)
+    hooks = yaml.safe_load((PROJECT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    defined = {h["id"]: h for h in hooks}
+    assert [h["id"] for h in config["repos"][0]["hooks"]] == ["sovlint"]
+    hook = defined["sovlint"]
+    assert hook["entry"] == "sovlint scan" and hook["language"] == "python"
+    assert hook["require_serial"] is True and hook["pass_filenames"] is True
+    for name in ("main.tf", "prod.tfvars", "app.yaml", "app.yml", "azuredeploy.json"):
+        assert re.search(hook["files"], name), name
+    assert not re.search(hook["files"], "README.md")
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_documented_command_writes_valid_reports(command: str, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each documented command line, run on a repository with nothing to report."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "infra").mkdir()
+    monkeypatch.chdir(tmp_path)
+    args = shlex.split(command)
+    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    for spec in (a for a in args if ":" in a):
+        fmt, _, out = spec.partition(":")
+        text = (tmp_path / out).read_text(encoding="utf-8")
+        if fmt == "sarif":
+            jsonschema.Draft7Validator(json.loads(SARIF_SCHEMA.read_text())).validate(json.loads(text))
+        elif fmt == "gitlab":
+            assert json.loads(text) == []
+        elif fmt == "junit":
+            assert ET.fromstring(text).get("failures") == "0"
+        elif fmt == "html":
+            assert 'id="total-findings"' in text
+
+
+def test_every_command_was_found() -> None:
+    assert len(COMMANDS) >= 5, COMMANDS
