@@ -32,8 +32,10 @@ AWS_EXPOSURES = ("US-CLOUD-Act", "US-FISA-702")
 
 def shipped_policies() -> list[Policy]:
     """The built-in rules of the ``france`` profile."""
-    return sorted((p for p in load_policies([policies_dir() / "rules"])
-                   if not p.profiles or "france" in p.profiles), key=lambda p: p.id)
+    from sovlint.config import Config
+    from sovlint.engine import select_policies
+
+    return select_policies(Config(profile="france", plugins=False))
 
 
 def resource(address: str, resource_type: str, path: str, line: int, *, provider: str | None,
