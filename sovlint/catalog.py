@@ -103,7 +103,9 @@ class Provider:
         HDS v2 covers EEA hosting only.
         """
         if region is None:
-            return None
+            # no region of an uncertified provider is an HDS host; otherwise it depends
+            certified_somewhere = self.hds_status == "certified" or any(r.hds for r in self.regions)
+            return None if certified_somewhere else False
         if region.hds is not None:
             certified = region.hds
         else:

@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable, Sequence
 from sovlint.config import Config
 from sovlint.discover import (ARM, ARM_PARAMETERS, CLOUDFORMATION, HELM_CHART, KUBERNETES,
                               KUSTOMIZATION, PLAN, TERRAFORM, TERRAFORM_JSON, TFVARS, UNREADABLE,
-                              SourceFile, discover)
+                              SourceFile, discover, display_path)
 from sovlint.model import Finding, Resource, ScanError, Severity, SourceSpan
 from sovlint.policy.load import Policy
 
@@ -68,13 +68,19 @@ def plan_units(files: Sequence[SourceFile], explicit_files: bool) -> list[WorkUn
     """Group discovered files into independent work units."""
     units: list[WorkUnit] = []
     tf_dirs: dict[str, list[str]] = {}
+    tfvars_dirs: set[str] = set()
     for source in files:
         if source.format in (TERRAFORM, TERRAFORM_JSON):
             tf_dirs.setdefault(str(source.path.parent), []).append(source.display)
         elif source.format == TFVARS:
-            continue  # read with their module
+            # read with their module; a variables file given alone (pre-commit) checks its module
+            if explicit_files:
+                tfvars_dirs.add(str(source.path.parent))
+            continue
         else:
             units.append(WorkUnit(source.format, str(source.path), (source.display,)))
+    for directory in sorted(tfvars_dirs - set(tf_dirs)):
+        tf_dirs[directory] = [display_path(p) for p in sorted(Path(directory).glob("*.tf"))]
     for directory, displays in tf_dirs.items():
         units.append(WorkUnit(TERRAFORM, directory, tuple(displays)))
     return units
@@ -268,11 +274,11 @@ def scan(paths: Sequence[Path], config: Config, explicit_files: bool = False,
     policies = select_policies(config)
     found = discover(paths, config.exclude, config.max_file_size)
     units = plan_units(found.files, explicit_files)
+    # every planned file is reported, also those of directories evaluated through their callers
+    reported_files = {d for u in units for d in u.reported}
     called = called_module_dirs(units, config)
     units = [u for u in units
              if not (u.kind == TERRAFORM and os.path.realpath(u.path) in called)]
-    # files of directories that are only scanned through their callers are still reported
-    reported_files = {f.display for f in found.files if f.format not in (TFVARS,)}
     results = collect(units, config, config.jobs, progress)
     raw: list[Resource] = []
     errors: list[ScanError] = [*found.errors, *found.skipped]

@@ -232,3 +232,11 @@ resource "aws_s3_bucket" "b" {
     assert by["aws_s3_bucket.b"]["suppressed"] is False
     assert "expired" in by["aws_s3_bucket.b"]["message"]
     assert code == 1 and doc["summary"]["suppressed"] == 1
+
+
+def test_a_variables_file_alone_checks_its_module(tmp_path: Path, scan_json: Any) -> None:
+    write_tree(tmp_path, {"mod/main.tf": 'variable "r" {}\nresource "aws_s3_bucket" "a" {\n  region = var.r\n}\n',
+                          "mod/terraform.tfvars": 'r = "us-east-1"\n'})
+    _, doc = scan_json("mod/terraform.tfvars", cwd=tmp_path)
+    assert [(f["rule"], f["path"]) for f in doc["findings"] if f["rule"] == "SOV001"] == [
+        ("SOV001", "mod/main.tf")]
