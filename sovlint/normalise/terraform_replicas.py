@@ -58,6 +58,13 @@ class ReplicaLink:
 
 
 Evaluate = Callable[[Expr], Any]
+
+#: Copies declared as their own resource -> the argument naming what they copy.
+_COPY_SOURCES = {
+    "aws_ebs_snapshot_copy": "source_snapshot_id",
+    "aws_ami_copy": "source_ami_id",
+    "aws_db_snapshot_copy": "source_db_snapshot_identifier",
+}
 RegionOf = Callable[[tuple[str, str]], "str | None | Unknown"]
 
 
@@ -136,8 +143,20 @@ def replica_links(block: Block, span: SourceSpan, evaluate: Evaluate,
             if source is not None:
                 links.append(ReplicaLink(source, Replica(via="RDS read replica", region=None,
                                                          declared_at=span)))
-    elif rtype in ("aws_ebs_snapshot_copy", "aws_ami_copy", "aws_db_snapshot_copy"):
-        links.append(ReplicaLink(None, Replica(via="snapshot copy", region=None, declared_at=span)))
+    elif rtype in _COPY_SOURCES:
+        # the copy lives where its own provider puts it; the data it copies is the source's
+        attr = block.body.attribute(_COPY_SOURCES[rtype])
+        source = referenced_resource(attr.expr) if attr is not None else None
+        if source is not None:
+            links.append(ReplicaLink(source, Replica(via=f"{rtype[4:].replace('_', ' ')}",
+                                                     region=None, declared_at=span)))
+    elif rtype == "aws_dynamodb_global_table":
+        for replica in _nested(block, "replica"):
+            attr = replica.body.attribute("region_name")
+            if attr is not None:
+                links.append(ReplicaLink(None, _region_replica(
+                    evaluate(attr.expr), attr.expr, "DynamoDB global table (2017) replica", span)))
+
     elif rtype == "azurerm_cosmosdb_account":
         for location in _nested(block, "geo_location"):
             attr = location.body.attribute("location")
