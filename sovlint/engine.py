@@ -287,6 +287,9 @@ def scan(paths: Sequence[Path], config: Config, explicit_files: bool = False,
         errors.extend(unit_result.errors)
         for path, line, message in unit_result.failures:
             raw.append(_failure_resource(path, line, message))
+    if not explicit_files:  # remote modules `terraform init` fetched belong to the scanned code
+        reported_files |= {r.source.path for r in raw
+                           if "/.terraform/modules/" in "/" + r.source.path.replace(os.sep, "/")}
     raw = _reported_only(raw, reported_files)
     # a parse failure of a file that is not reported (a module outside the scanned
     # paths, a sibling of a single file) is not this run's business

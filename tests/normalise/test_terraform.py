@@ -240,3 +240,18 @@ def test_a_variables_file_alone_checks_its_module(tmp_path: Path, scan_json: Any
     _, doc = scan_json("mod/terraform.tfvars", cwd=tmp_path)
     assert [(f["rule"], f["path"]) for f in doc["findings"] if f["rule"] == "SOV001"] == [
         ("SOV001", "mod/main.tf")]
+
+
+def test_remote_module_where_terraform_init_left_it(tmp_path: Path, scan_json: Any) -> None:
+    write_tree(tmp_path, {
+        "main.tf": 'provider "aws" { region = "us-east-1" }\n'
+                   'module "store" {\n  source  = "terraform-aws-modules/s3-bucket/aws"\n  version = "5.0.0"\n}\n',
+        ".terraform/modules/modules.json": '{"Modules": [{"Key": "", "Source": "", "Dir": "."}, '
+                                           '{"Key": "store", "Source": "registry.terraform.io/x", '
+                                           '"Version": "5.0.0", "Dir": ".terraform/modules/store"}]}',
+        ".terraform/modules/store/main.tf": 'resource "aws_s3_bucket" "this" {}\n',
+    })
+    _, doc = scan_json(".", cwd=tmp_path)
+    (bucket,) = doc["resources"]
+    assert bucket["address"] == "module.store.aws_s3_bucket.this"
+    assert bucket["path"] == ".terraform/modules/store/main.tf" and bucket["country"] == "US"
