@@ -416,22 +416,15 @@ class TerraformLoader:
         # attribute names are the Terraform provider's (openstack), not the operator's (ovh)
         entry = self.catalog.get(self.catalog.provider_for_type(block.labels[0]) or provider_id)
         settings = entry.terraform if entry is not None else {}
-        for name in [*settings.get("resource_region_attributes", ["region", "location"]),
-                     *settings.get("zone_attributes", [])]:
-            attr = block.body.attribute(name)
-            if attr is None:
-                continue
-            value = module.evaluate(attr.expr, extra)
-            if isinstance(value, str) and value:
-                return value, []
-            if isinstance(value, Unknown):
-                return None, [f"{name} = {render(attr.expr)} ({value.reason})"]
-            if value is None:
-                continue
-            return None, [f"{name} = {render(attr.expr)} is not a region name"]
-        nested = self._nested_region(module, block, settings, extra)
-        if nested is not None:
-            return nested
+        names = [*settings.get("resource_region_attributes", ["region", "location"]),
+                 *settings.get("zone_attributes", [])]
+        found = _region_in(module, block.body, names, extra, "")
+        for nested in block.body.blocks:  # ``nodes { region = "GRA" }``: the first one set wins
+            if found is not None:
+                break
+            found = _region_in(module, nested.body, names, extra, f"{nested.type}.")
+        if found is not None:
+            return found
         label = provider_text or (provider.key if provider is not None else
                                   block.labels[0].split("_", 1)[0])
         if provider is None or provider.block is None:
@@ -446,22 +439,6 @@ class TerraformLoader:
             reason = value.reason if isinstance(value, Unknown) else "not a region name"
             return None, [f"provider {label}: {name} = {text} ({reason})"]
         return None, [f"provider {label} sets no region; it comes from the environment at deploy time"]
-
-    def _nested_region(self, module: ModuleInstance, block: Block, settings: Mapping[str, Any],
-                       extra: Mapping[str, Any]) -> tuple[str | None, list[str]] | None:
-        """A region set in a nested block (``nodes { region = "GRA" }``), first one wins."""
-        names = settings.get("resource_region_attributes", ["region", "location"])
-        for nested in block.body.blocks:
-            for name in names:
-                attr = nested.body.attribute(name)
-                if attr is None:
-                    continue
-                value = module.evaluate(attr.expr, extra)
-                if isinstance(value, str) and value:
-                    return value, []
-                if isinstance(value, Unknown):
-                    return None, [f"{nested.type}.{name} = {render(attr.expr)} ({value.reason})"]
-        return None
 
     def _tags(self, module: ModuleInstance, block: Block, extra: Mapping[str, Any]) -> Any:
         for name in ("tags", "labels"):
@@ -490,6 +467,30 @@ class TerraformLoader:
             return None
 
         return resource_facts(block.labels[0], value_of)
+
+
+def _region_in(module: ModuleInstance, body: Any, names: Sequence[str], extra: Mapping[str, Any],
+               prefix: str) -> tuple[str | None, list[str]] | None:
+    """The region the first set attribute of ``names`` gives (a zone list gives its first zone).
+
+    ``None`` when none is set (or all are null); otherwise (region, []) or
+    (None, [the expression and why it is unknown]).
+    """
+    for name in names:
+        attr = body.attribute(name)
+        if attr is None:
+            continue
+        value = module.evaluate(attr.expr, extra)
+        if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            value = value[0]
+        if isinstance(value, str) and value:
+            return value, []
+        if isinstance(value, Unknown):
+            return None, [f"{prefix}{name} = {render(attr.expr)} ({value.reason})"]
+        if value is None or value == []:
+            continue
+        return None, [f"{prefix}{name} = {render(attr.expr)} is not a region name"]
+    return None
 
 
 def _string_map(value: Any) -> dict[str, str]:
