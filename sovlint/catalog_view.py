@@ -53,6 +53,6 @@ def describe_catalog(catalog: ProviderCatalog, provider_id: str | None,
         lines.append(f"  paired region: {region.paired}")
     if region.source:
         source = catalog.sources.get(region.source, {})
-        where = source.get("where") if isinstance(source, dict) else None
+        where = str(source.get("where", "")) if isinstance(source, dict) else ""
         lines.append(f"  source: {region.source}" + (f" ({where})" if where else ""))
     return "\n".join(lines), True

@@ -12,7 +12,7 @@ import os
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from sovlint.config import Config
 from sovlint.discover import (ARM, ARM_PARAMETERS, CLOUDFORMATION, HELM_CHART, KUBERNETES,
@@ -130,13 +130,10 @@ def _run_unit(unit: WorkUnit, config: Config) -> UnitResult:
     return normalise(unit, config)
 
 
-def _format_normalisers() -> dict[str, Callable[[WorkUnit, Config], UnitResult]]:
-    """Normalisers of the manifest formats, imported only when a file needs them."""
-    table: dict[str, Callable[[WorkUnit, Config], UnitResult]] = {}
-    try:
-        from sovlint.normalise import formats
-    except ImportError:
-        return table
+def _format_normalisers() -> Mapping[str, Callable[[WorkUnit, Config], UnitResult]]:
+    """Normalisers of the manifest formats (each imports its module only when called)."""
+    from sovlint.normalise import formats
+
     return formats.NORMALISERS
 
 

@@ -338,7 +338,7 @@ def _node_location(pod: Mapping[str, Any]) -> tuple[str | None, str | None, str 
     provider = signals.provider_for_node_labels(constraints)
     for keys in (region_keys, zone_keys):
         for key in keys:
-            values = constraints.get(key)
+            values = constraints.get(key) or []
             if not values:
                 continue
             if len(values) == 1:

@@ -124,8 +124,8 @@ def replica_links(block: Block, span: SourceSpan, evaluate: Evaluate,
                 value = evaluate(attr.expr)
                 links.append(ReplicaLink(None, _region_replica(value, attr.expr, "DynamoDB global table replica", span)))
     elif rtype == "aws_dynamodb_table_replica":
-        source = block.body.attribute("global_table_arn")
-        target = referenced_resource(source.expr) if source is not None else None
+        arn = block.body.attribute("global_table_arn")
+        target = referenced_resource(arn.expr) if arn is not None else None
         if target is not None:
             links.append(ReplicaLink(target, Replica(via="DynamoDB table replica", region=None,
                                                      declared_at=span)))

@@ -56,6 +56,11 @@ def _read(path: Path) -> dict[str, object]:
     return doc
 
 
+def _ids(doc: dict[str, object], key: str) -> list[str]:
+    value = doc.get(key) or []
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
 def find_profile(name: str, search: Iterable[Path]) -> Path | None:
     """The file of a profile given by path or by name (built-in first, then the user's dirs)."""
     candidate = Path(name)
@@ -97,10 +102,10 @@ def load_profile(name: str, search: Iterable[Path]) -> Profile:
     rules: set[str] = set()
     replace: list[Path] = []
     for file, doc in reversed(chain):  # the base first, then each profile that extends it
-        rules.update(doc.get("rules", []) or [])  # type: ignore[arg-type]
-        rules.update(doc.get("enable", []) or [])  # type: ignore[arg-type]
-        rules.difference_update(doc.get("disable", []) or [])  # type: ignore[arg-type]
-        replace.extend(file.parent / str(r) for r in doc.get("replace", []) or [])  # type: ignore[union-attr]
+        rules.update(_ids(doc, "rules"))
+        rules.update(_ids(doc, "enable"))
+        rules.difference_update(_ids(doc, "disable"))
+        replace.extend(file.parent / r for r in _ids(doc, "replace"))
     top_path, top = chain[0]
     return Profile(name=str(top["profile"]), description=str(top.get("description", "")),
                    rules=frozenset(rules), replace=tuple(replace), source_file=str(top_path))

@@ -156,8 +156,8 @@ class ModuleInstance:
         if key in self._resource_values:
             return self._resource_values[key]
         blocks = self.config.resources if mode == "resource" else self.config.data_sources
-        block = next((b.node for b in blocks
-                      if b.node.labels[0] == type_ and b.node.labels[1] == name), None)  # type: ignore[union-attr]
+        block = next((b.node for b in blocks if isinstance(b.node, Block)
+                      and b.node.labels[0] == type_ and b.node.labels[1] == name), None)
         prefix = f"{'data.' if mode == 'data' else ''}{type_}.{name}"
         if block is None:
             value: Any = _unknown(f"{prefix} is not declared", prefix)
