@@ -369,6 +369,7 @@ def rule_way_out(rule_id: str, profile: str | None, catalog: ProviderCatalog,
 def alternative_dict(alternative: Alternative) -> dict[str, Any]:
     """One alternative as JSON/SARIF write it."""
     return {
+        "id": alternative.offer_id,
         "provider": alternative.provider,
         "provider_name": alternative.provider_name,
         "offer": alternative.offer,
