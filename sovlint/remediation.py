@@ -288,15 +288,15 @@ def attach_remediation(findings: Sequence[Finding], resources: Iterable[Resource
     cache: dict[tuple[str, tuple[str, ...]], tuple[Alternative, ...]] = {}
     out = []
     for finding in findings:
-        resource = by_key.get((finding.source.path, finding.address or ""))
-        if finding.rule not in data.rules or resource is None:
+        found = by_key.get((finding.source.path, finding.address or ""))
+        if finding.rule not in data.rules or found is None:
             out.append(finding)
             continue
-        kind_id = service_kind_of(resource.resource_type, resource.input_format, data)
+        kind_id = service_kind_of(found.resource_type, found.input_format, data)
         if kind_id is None:
             out.append(finding)
             continue
-        constraints = constraints_for(finding.rule, resource.data_class, profile, data)
+        constraints = constraints_for(finding.rule, found.data_class, profile, data)
         key = (kind_id, constraints)
         if key not in cache:
             cache[key] = tuple(kind_alternatives(kind_id, constraints, catalog, data))
@@ -341,13 +341,13 @@ def way_out(resources: Iterable[Resource], catalog: ProviderCatalog, profile: st
     base = constraints_for(None, None, profile, data)
     health = constraints_for(None, "health", profile, data)
     for kind_id in sorted(counts, key=lambda k: (-counts[k][0], k)):
-        kind = data.kinds[kind_id]
+        service = data.kinds[kind_id]
         result.append(WayOut(
-            kind=kind_id, title=kind.title, resources=counts[kind_id][0],
+            kind=kind_id, title=service.title, resources=counts[kind_id][0],
             health_resources=counts[kind_id][1],
             options=tuple(kind_alternatives(kind_id, base, catalog, data)),
             hds_options=tuple(kind_alternatives(kind_id, health, catalog, data)),
-            gap=kind.gap,
+            gap=service.gap,
         ))
     return result
 

@@ -8,14 +8,16 @@ import pathlib
 import subprocess
 import sys
 import tempfile
+from typing import Any
 
 import jsonschema
 import pytest
 
 from sovlint.catalog import load_catalog
 from sovlint.model import Finding, Resource, Severity, SourceSpan
-from sovlint.remediation import (alternatives_for, attach_remediation, constraints_for, load_alternatives,
-                                 parse_alternatives, AlternativesError, service_kind_of, way_out)
+from sovlint.remediation import (AlternativesError, alternatives_for, attach_remediation, constraints_for,
+                                 kind_alternatives, load_alternatives, parse_alternatives, service_kind_of,
+                                 way_out)
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SCHEMA = pathlib.Path("/work/shared/schemas/scan-output.schema.json")
@@ -26,8 +28,8 @@ def catalog():
     return load_catalog()
 
 
-def _resource(resource_type: str = "aws_s3_bucket", data_class: str = "strategic", **extra) -> Resource:
-    values = dict(address=f"{resource_type}.x", resource_type=resource_type, source=SourceSpan("main.tf", 1, 3),
+def _resource(resource_type: str = "aws_s3_bucket", data_class: str = "strategic", **extra: Any) -> Resource:
+    values: dict[str, Any] = dict(address=f"{resource_type}.x", resource_type=resource_type, source=SourceSpan("main.tf", 1, 3),
                   input_format="terraform", provider="aws", region="eu-west-3", category="storage",
                   data_class=data_class, country="FR", exposures=("US-CLOUD-Act", "US-FISA-702"),
                   exposures_known=True)
@@ -109,9 +111,8 @@ def test_unverified_offers_are_never_proposed(catalog) -> None:
     unverified = {o.id for o in data.offers.values() if not o.verified}
     assert unverified
     for kind in data.kinds:
-        for rule in ("SOV001", "SOV002"):
-            res = _resource()
-            found = alternatives_for(res, rule, "france", catalog)
+        for profile in ("france", "secnumcloud"):
+            found = kind_alternatives(kind, constraints_for("SOV002", "strategic", profile), catalog)
             assert not {a.offer_id for a in found} & unverified
 
 
@@ -168,7 +169,7 @@ def examples_json() -> dict:
 def test_examples_json_carries_remediation(examples_json: dict) -> None:
     if SCHEMA.exists():
         jsonschema.validate(examples_json, json.loads(SCHEMA.read_text()))
-    by_rule = {}
+    by_rule: dict[str, dict[str, Any]] = {}
     for finding in examples_json["findings"]:
         by_rule.setdefault(finding["rule"], finding)
     for rule in ("SOV001", "SOV002", "SOV006"):

@@ -151,7 +151,7 @@ def _result(finding: Finding, index: int, artifact: dict[str, Any]) -> dict[str,
         if finding.suppression_reason:
             suppression["justification"] = finding.suppression_reason
         result["suppressions"] = [suppression]
-    properties = {key: value for key, value in (
+    properties: dict[str, Any] = {key: value for key, value in (
         ("severity", finding.severity.label),
         ("resourceType", finding.resource_type),
         ("provider", finding.provider),
