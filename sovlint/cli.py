@@ -276,10 +276,13 @@ def main(ctx: click.Context) -> None:
 @click.option("--output", "-o", "outputs", multiple=True, metavar="FILE",
               help="Write the preceding --format to FILE.")
 @click.option("--write-baseline", type=click.Path(dir_okay=False), help="Record today's findings as a baseline.")
+@click.option("--show-remediation", is_flag=True,
+              help="Text output: show the way out (sovereign alternatives) under each finding.")
 @_scan_options
 @click.pass_context
 def scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[str, ...],
-         outputs: tuple[str, ...], write_baseline: str | None, **kwargs: Any) -> None:
+         outputs: tuple[str, ...], write_baseline: str | None, show_remediation: bool,
+         **kwargs: Any) -> None:
     """Scan infrastructure code (default: the current directory)."""
 
     def body() -> int:
@@ -299,7 +302,8 @@ def scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[str, ...],
             if progress is not None:
                 progress.close()
         _write_outputs(result, pairs, {"color": _use_color(kwargs["no_color"], sys.stdout),
-                                       "quiet": kwargs["quiet"], "command": "scan"})
+                                       "quiet": kwargs["quiet"], "command": "scan",
+                                       "show_remediation": show_remediation})
         if write_baseline:
             write_atomically(Path(write_baseline), baseline_text(result.findings))
             return EXIT_OK
@@ -322,6 +326,7 @@ def inventory(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[str, .
     def body() -> int:
         from sovlint.config import load_config
         from sovlint.engine import scan as run_scan
+        from sovlint.engine import cached_catalog
         from sovlint.inventory import render_inventory
         from sovlint.suppress import write_atomically
 
@@ -335,7 +340,8 @@ def inventory(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[str, .
             if progress is not None:
                 progress.close()
         for fmt, out in pair_outputs(ctx.meta.get("sovlint.args", []), formats):
-            text = render_inventory(result, fmt, {"color": False})
+            text = render_inventory(result, fmt, {"color": False,
+                                                  "catalog": cached_catalog(config.catalog)})
             if out is None or out == "-":
                 click.echo(text, nl=False)
             else:

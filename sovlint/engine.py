@@ -315,6 +315,9 @@ def review_resources(raw: Sequence[Resource], errors: Sequence[ScanError], confi
                  for r in raw]
     findings, rule_errors = evaluate_all(policies, resources, config)
     all_errors.extend(rule_errors)
+    from sovlint.remediation import attach_remediation
+
+    findings = attach_remediation(findings, resources, catalog, config.profile)
     baseline = read_baseline(Path(config.baseline)) if config.baseline else frozenset()
     by_address = {(r.source.path, r.address): r for r in resources}
     findings = apply_suppressions(

@@ -22,6 +22,28 @@ def _examples(policy: Policy) -> dict[str, str]:
     return examples
 
 
+def _way_out(policy: Policy) -> list[str]:
+    """The sovereign offers per service kind that satisfy the rule (policies/alternatives.yaml)."""
+    from sovlint.engine import cached_catalog
+    from sovlint.remediation import describe_constraints, constraints_for, rule_way_out
+
+    kinds = rule_way_out(policy.id, None, cached_catalog(()))
+    if not kinds:
+        return []
+    wanted = describe_constraints(constraints_for(policy.id, None, None))
+    parts = [f"Sovereign alternatives by service kind ({wanted}; health data: HDS-certified"
+             " offers only; under the secnumcloud profile: SecNumCloud-qualified offers only):"]
+    for kind, alternatives in kinds:
+        if alternatives:
+            parts.append(f"  {kind.title}:")
+            parts += [f"    - {a.provider_name} {a.offer}: {', '.join(a.resource_types)}"
+                      f" in {', '.join(a.regions)}" for a in alternatives]
+        else:
+            parts.append(f"  {kind.title}: none" + (f" ({kind.gap})" if kind.gap else " that satisfies this rule in the data"))
+    parts.append("")
+    return parts
+
+
 def explain_text(policy: Policy) -> str:
     """Rationale, legal basis, references, remediation and examples of a rule."""
     wrap = lambda text: textwrap.fill(" ".join(text.split()), width=78)  # noqa: E731
@@ -38,6 +60,7 @@ def explain_text(policy: Policy) -> str:
         parts.append("")
     if policy.remediation:
         parts += ["How to fix:", textwrap.indent(wrap(policy.remediation), "  "), ""]
+    parts += _way_out(policy)
     examples = _examples(policy)
     for kind, label in (("fail", "Fails"), ("pass", "Passes")):
         if kind in examples:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 from sovlint.engine import ScanResult
 from sovlint.model import Resource
 
+if TYPE_CHECKING:
+    from sovlint.remediation import WayOut
+
 COLUMNS = ("address", "resource_type", "path", "line", "provider", "category", "region",
-           "country", "exposures", "data_class", "replicas", "unresolved")
+           "country", "exposures", "data_class", "replicas", "unresolved", "alternatives")
 
 
 def _row(resource: Resource) -> dict[str, Any]:
@@ -30,26 +33,60 @@ def _flat(value: Any) -> str:
     return str(value)
 
 
+def way_out_dicts(way_out: Sequence[WayOut]) -> list[dict[str, Any]]:
+    """The ``way_out`` list of the JSON inventory."""
+    from sovlint.remediation import alternative_dict
+
+    return [{"service_kind": w.kind, "title": w.title, "resources": w.resources,
+             "health_resources": w.health_resources,
+             "options": [alternative_dict(a) for a in w.options],
+             "hds_options": [alternative_dict(a) for a in w.hds_options],
+             "gap": w.gap if not w.options else None} for w in way_out]
+
+
+def _resource_alternatives(resource: Resource, catalog: Any, profile: str) -> str:
+    """CSV ``alternatives``: the offers for a data-bearing resource at a provider with exposures."""
+    from sovlint.remediation import alternatives_for
+
+    if not resource.is_data_bearing or not resource.exposures:
+        return ""
+    return "; ".join(f"{a.provider}:{a.offer_id}" for a in alternatives_for(resource, None, profile, catalog))
+
+
 def render_inventory(result: ScanResult, fmt: str, options: dict[str, Any]) -> str:
-    """The inventory in one format (``text``, ``json``, ``csv`` or ``html``)."""
+    """The inventory in one format (``text``, ``json``, ``csv`` or ``html``).
+
+    ``options["catalog"]`` is the catalog of the scan (the shipped one when
+    absent); the way out (sovereign alternatives) is computed with it.
+    """
+    from sovlint.remediation import way_out
+
+    catalog = options.get("catalog")
+    if catalog is None:
+        from sovlint.engine import cached_catalog
+
+        catalog = cached_catalog(())
     rows = [_row(r) for r in result.resources]
     if fmt == "json":
         from sovlint.formatters.json_report import document
 
         doc = document(result)
         return json.dumps({"schema_version": 1, "tool": doc["tool"], "resources": rows,
+                           "way_out": way_out_dicts(way_out(result.resources, catalog, result.profile)),
                            "summary": doc["summary"]}, indent=2, ensure_ascii=False) + "\n"
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(COLUMNS)
-        for row in rows:
+        for resource, row in zip(result.resources, rows):
+            row["alternatives"] = _resource_alternatives(resource, catalog, result.profile)
             writer.writerow([_flat(row.get(c)) for c in COLUMNS])
         return buffer.getvalue()
     if fmt == "html":
         from sovlint.formatters.html import render
 
-        return render(result, {**options, "command": "inventory"})
+        return render(result, {**options, "command": "inventory",
+                               "way_out": way_out(result.resources, catalog, result.profile)})
     if fmt != "text":
         raise ValueError(f"unknown inventory format {fmt!r} (text, json, csv, html)")
     lines = [f"{'address':<48} {'provider':<10} {'region':<22} {'ctry':<4} {'class':<10} law"]

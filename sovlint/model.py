@@ -119,6 +119,20 @@ class Resource:
 
 
 @dataclass(frozen=True, slots=True)
+class Alternative:
+    """A sovereign offer proposed as the way out of a finding (``sovlint.remediation``)."""
+
+    offer_id: str
+    provider: str  # catalog provider id
+    provider_name: str
+    offer: str
+    resource_types: tuple[str, ...]
+    regions: tuple[str, ...]  # the offer's regions that satisfy the finding's rule
+    certifications: tuple[str, ...] = ()  # HDS / SecNumCloud, as the catalog confirms them there
+    settings: tuple[tuple[str, str], ...] = ()  # attribute hints, e.g. (("engine", "postgresql"),)
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """A rule that a resource breaks. One fixed shape for every rule and format."""
 
@@ -137,6 +151,7 @@ class Finding:
     suppressed: bool = False
     suppression_reason: str | None = None
     remediation: str | None = None
+    alternatives: tuple[Alternative, ...] = ()  # concrete ways out (SOV001/002/005/006)
 
     @property
     def fingerprint(self) -> str:

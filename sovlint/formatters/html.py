@@ -371,14 +371,42 @@ def _scanned(result: ScanResult) -> str:
     return "".join(parts)
 
 
+def _way_out(way_out: Sequence[Any]) -> str:
+    """Inventory: per service kind at foreign-law providers, the sovereign options (``sovlint.remediation.WayOut``)."""
+    intro = ('<section id="way-out"><h2>Way out</h2><p>Service kinds in use at providers exposed to '
+             "extraterritorial law, and the offers of providers without such exposure, in French regions "
+             "(HDS-certified options for health data; SecNumCloud-qualified ones under the secnumcloud "
+             "profile). Certifications are those the catalog records.</p>")
+    if not way_out:
+        return intro + '<p class="empty-state" id="no-way-out">No data-bearing resource at a foreign-law provider.</p></section>'
+
+    def options(alternatives: Sequence[Any], gap: str | None) -> str:
+        if not alternatives:
+            return f'<span class="note">none{": " + _e(gap) if gap else ""}</span>'
+        return "<ul>" + "".join(
+            f"<li>{_e(a.provider_name)} {_e(a.offer)}: <code>{_e(', '.join(a.resource_types))}</code> "
+            f"in {_e(', '.join(a.regions))}</li>" for a in alternatives) + "</ul>"
+
+    dash = '<span class="note">-</span>'
+    rows = "".join(
+        f'<tr><td>{_e(w.title)}</td><td>{w.resources}</td><td>{w.health_resources}</td>'
+        f"<td>{options(w.options, w.gap)}</td>"
+        f"<td>{options(w.hds_options, w.gap) if w.health_resources else dash}</td></tr>"
+        for w in way_out)
+    return (intro + '<table class="grid" id="way-out-table">' + _columns("16%", 80, 80, "", "")
+            + "<thead><tr><th>Service kind</th><th>Resources</th><th>Health</th><th>Sovereign options</th>"
+            "<th>HDS options (health data)</th></tr></thead><tbody>" + rows + "</tbody></table></section>")
+
+
 def render(result: ScanResult, options: dict[str, Any]) -> str:
-    """The whole report as one HTML document."""
+    """The whole report as one HTML document; ``options["way_out"]`` adds the inventory's way out."""
     inventory = options.get("command") == "inventory"
     title = "Data location inventory" if inventory else "Data sovereignty review"
     data = [r for r in result.resources if r.is_data_bearing]
     body = [_totals(result, data), _charts(result, data)]
     if inventory:
-        body += [_resources(result, data, True), _unresolved(data), _findings(result)]
+        body += [_resources(result, data, True), _way_out(options.get("way_out") or ()),
+                 _unresolved(data), _findings(result)]
     else:
         body += [_findings(result), _unresolved(data), _resources(result, data, False)]
     body.append(_scanned(result))

@@ -33,6 +33,10 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
     }
     if finding.remediation:
         data["remediation"] = finding.remediation
+    if finding.alternatives:
+        from sovlint.remediation import alternative_dict
+
+        data["alternatives"] = [alternative_dict(a) for a in finding.alternatives]
     return data
 
 

@@ -55,6 +55,10 @@ def _help(policy: Policy) -> dict[str, str]:
     if policy.remediation:
         text_parts.append(f"How to fix: {policy.remediation.strip()}")
         md_parts += ["", "**How to fix**", "", policy.remediation.strip()]
+    way_out = _way_out_help(policy.id)
+    if way_out:
+        text_parts.append("Sovereign alternatives by service kind: " + "; ".join(way_out))
+        md_parts += ["", "**Sovereign alternatives by service kind**", ""] + [f"- {line}" for line in way_out]
     if policy.legal_basis:
         text_parts.append("Legal basis: " + "; ".join(policy.legal_basis))
         md_parts += ["", "**Legal basis**", ""] + [f"- {item}" for item in policy.legal_basis]
@@ -62,6 +66,20 @@ def _help(policy: Policy) -> dict[str, str]:
         text_parts.append("References: " + " ".join(policy.references))
         md_parts += ["", "**References**", ""] + [f"- <{ref}>" for ref in policy.references]
     return {"text": "\n\n".join(text_parts), "markdown": "\n".join(md_parts)}
+
+
+def _way_out_help(rule_id: str) -> list[str]:
+    """One line per service kind with the providers whose offers satisfy the rule (default profile)."""
+    from sovlint.engine import cached_catalog
+    from sovlint.remediation import rule_way_out
+
+    lines = []
+    for kind, alternatives in rule_way_out(rule_id, None, cached_catalog(())):
+        if alternatives:
+            names = ", ".join(dict.fromkeys(f"{a.provider_name} ({', '.join(a.resource_types)})"
+                                            for a in alternatives))
+            lines.append(f"{kind.title}: {names}")
+    return lines
 
 
 def rule_descriptor(policy: Policy) -> dict[str, Any]:
@@ -133,7 +151,7 @@ def _result(finding: Finding, index: int, artifact: dict[str, Any]) -> dict[str,
         if finding.suppression_reason:
             suppression["justification"] = finding.suppression_reason
         result["suppressions"] = [suppression]
-    properties = {key: value for key, value in (
+    properties: dict[str, Any] = {key: value for key, value in (
         ("severity", finding.severity.label),
         ("resourceType", finding.resource_type),
         ("provider", finding.provider),
@@ -141,6 +159,12 @@ def _result(finding: Finding, index: int, artifact: dict[str, Any]) -> dict[str,
         ("country", finding.country),
         ("dataClass", finding.data_class),
     ) if value is not None}
+    if finding.alternatives:
+        # the concrete ways out; SARIF `fixes` would be edits of this file, which these are not
+        properties["remediation"] = finding.remediation
+        properties["alternatives"] = [
+            f"{a.provider_name} {a.offer}: {', '.join(a.resource_types)} in {', '.join(a.regions)}"
+            for a in finding.alternatives]
     result["properties"] = properties
     return result
 

@@ -40,9 +40,17 @@ def _line(finding: Finding, color: bool) -> str:
     return text
 
 
+def _remediation_line(finding: Finding) -> str | None:
+    """The indented ``→`` line under a finding (``--show-remediation``)."""
+    if not finding.remediation:
+        return None
+    return "         \u2192 " + _clean(" ".join(finding.remediation.split()))
+
+
 def render(result: ScanResult, options: dict[str, Any]) -> str:
-    """Human-readable report."""
+    """Human-readable report; ``options["show_remediation"]`` adds the way out under each finding."""
     color = bool(options.get("color"))
+    show_remediation = bool(options.get("show_remediation"))
     show_suppressed = bool(options.get("show_suppressed", False))
     quiet = bool(options.get("quiet"))
     out: list[str] = []
@@ -53,7 +61,11 @@ def render(result: ScanResult, options: dict[str, Any]) -> str:
         by_file[finding.source.path].append(finding)
     for path in sorted(by_file):
         out.append(f"{_BOLD}{_clean(path)}{_RESET}" if color else _clean(path))
-        out.extend(_line(f, color) for f in by_file[path])
+        for finding in by_file[path]:
+            out.append(_line(finding, color))
+            way_out = _remediation_line(finding) if show_remediation else None
+            if way_out:
+                out.append(way_out)
         out.append("")
     for error in result.errors:
         where = f"{error.path}:{error.line}" if error.line else error.path
