@@ -96,8 +96,9 @@ def run_unit(unit: WorkUnit, config: Config, skip_dirs: frozenset[str] = frozens
 
 
 def _run_unit(unit: WorkUnit, config: Config) -> UnitResult:
-    from sovlint.catalog import load_catalog
+    from sovlint.hcl import backend
 
+    backend.configure(config.hcl_backend)  # worker processes started with spawn
     result = UnitResult()
     if unit.kind == TERRAFORM:
         from sovlint.normalise.terraform import TerraformLoader, TerraformOptions
@@ -247,7 +248,10 @@ def scan(paths: Sequence[Path], config: Config, explicit_files: bool = False) ->
 
     from sovlint import parse_cache
 
+    from sovlint.hcl import backend
+
     parse_cache.configure(config.cache)
+    backend.configure(config.hcl_backend)
     policies = select_policies(config)
     found = discover(paths, config.exclude, config.max_file_size)
     units = plan_units(found.files, explicit_files)

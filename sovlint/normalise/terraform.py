@@ -75,7 +75,7 @@ def parse_terraform_file(path: Path, display: str) -> HclFile | ParseFailure:
             return ParseFailure(display, text[1], text[0])
         try:
             if display.endswith(".json"):
-                from sovlint.hcl.hcl2_backend import parse_hcl_json
+                from sovlint.hcl.backend import parse_hcl_json
 
                 return parse_hcl_json(text, display)
             from sovlint.hcl.backend import parse_hcl
