@@ -58,15 +58,17 @@ Node = Any  # tree_sitter.Node (the package is optional, so not imported for typ
 
 _BINARY_OPERATORS = frozenset({"==", "!=", "<", ">", "<=", ">=", "*", "/", "%", "&&", "||", "+", "-"})
 _LITERAL_KEYWORDS: dict[str, bool | None] = {"true": True, "false": False, "null": None}
-#: Nodes whose text is never a comment of the file: heredoc bodies are raw text.
-_NO_COMMENTS_BELOW = frozenset({"heredoc_template"})
-
-_PARSER: list[Any] = []
+_TOOLS: list[tuple[Any, Any]] = []
 
 
 def _parser() -> Any:
-    """One tree-sitter parser for HCL per process (created on first use)."""
-    if not _PARSER:
+    """The tree-sitter parser for HCL of this process."""
+    return _tools()[0]
+
+
+def _tools() -> tuple[Any, Any]:
+    """(parser, comment query cursor), created on first use."""
+    if not _TOOLS:
         try:
             import tree_sitter
             import tree_sitter_hcl
@@ -75,8 +77,10 @@ def _parser() -> Any:
                 "the tree-sitter HCL backend needs the 'fast' extra: pip install 'sovlint[fast]' "
                 f"(missing: {exc.name})"
             ) from exc
-        _PARSER.append(tree_sitter.Parser(tree_sitter.Language(tree_sitter_hcl.language())))
-    return _PARSER[0]
+        language = tree_sitter.Language(tree_sitter_hcl.language())
+        query = tree_sitter.Query(language, "(comment) @comment")
+        _TOOLS.append((tree_sitter.Parser(language), tree_sitter.QueryCursor(query)))
+    return _TOOLS[0]
 
 
 def parse_hcl(text: str, path: str) -> HclFile:
@@ -153,18 +157,12 @@ def _syntax_error(root: Node) -> HclSyntaxError:
 
 
 def _collect_comments(root: Node) -> list[Comment]:
-    """Every comment of the file (not the text of heredocs), in line order."""
+    """Every comment of the file, in line order (heredoc bodies hold no ``comment`` nodes)."""
     comments: list[Comment] = []
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        kind = node.type
-        if kind == "comment":
-            comment = _comment_from_text(node.text.decode("utf-8"), node.start_point[0] + 1)
-            if comment is not None:
-                comments.append(comment)
-        elif node.child_count and kind not in _NO_COMMENTS_BELOW:
-            stack.extend(node.children)
+    for node in _tools()[1].captures(root).get("comment", ()):
+        comment = _comment_from_text(node.text.decode("utf-8"), node.start_point[0] + 1)
+        if comment is not None:
+            comments.append(comment)
     comments.sort(key=lambda c: c.line)
     return comments
 
