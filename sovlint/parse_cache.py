@@ -26,6 +26,7 @@ from sovlint import __version__
 T = TypeVar("T")
 
 _memory: dict[tuple[str, int, int, str], Any] = {}
+_real_paths: dict[Path, str] = {}
 _settings = {"disk": True}
 
 
@@ -56,7 +57,10 @@ def cached_parse(path: Path, kind: str, read: Callable[[], bytes | None],
     """
     try:
         st = os.stat(path)
-        key = (os.path.realpath(path), st.st_mtime_ns, st.st_size, kind)
+        real = _real_paths.get(path)
+        if real is None:
+            real = _real_paths[path] = os.path.realpath(path)
+        key = (real, st.st_mtime_ns, st.st_size, kind)
     except OSError:
         key = None
     if key is not None and key in _memory:

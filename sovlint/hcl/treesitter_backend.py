@@ -405,10 +405,12 @@ class _Converter:
         return assemble_template(pieces, line)
 
     def tuple_(self, node: Node) -> Expr:
+        """``[a, b, c]``."""
         items = tuple(self.expr(c) for c in node.children if c.type == "expression")
         return TupleExpr(items, node.start_point[0] + 1)
 
     def object_(self, node: Node) -> Expr:
+        """``{ key = value, ... }``; a bare-identifier key is a literal string."""
         items: list[tuple[Expr, Expr]] = []
         for elem in node.children:
             if elem.type != "object_elem":
@@ -421,6 +423,7 @@ class _Converter:
         return ObjectExpr(tuple(items), node.start_point[0] + 1)
 
     def function_call(self, node: Node) -> Expr:
+        """``f(a, b...)`` and provider functions ``provider::p::f()``."""
         name = ""
         args: tuple[Expr, ...] = ()
         expand = False
@@ -445,12 +448,14 @@ class _Converter:
         return Conditional(cond, then, else_, node.start_point[0] + 1)
 
     def binary(self, node: Node) -> Expr:
+        """``left op right``: the operator is the one anonymous operator token among the children."""
         kids = _kids(node)
         split = next(i for i, c in enumerate(kids) if not c.is_named and c.type in _BINARY_OPERATORS)
         left, right = kids[:split], kids[split + 1 :]
         return BinaryOp(kids[split].type, self.term(left), self.term(right), node.start_point[0] + 1)
 
     def unary(self, node: Node) -> Expr:
+        """``-x`` or ``!x``."""
         kids = _kids(node)
         return UnaryOp(kids[0].type, self.term(kids[1:]), node.start_point[0] + 1)
 
@@ -464,18 +469,21 @@ class _Converter:
         return None, names[0], collection
 
     def for_cond(self, node: Node) -> Expr | None:
+        """The ``if cond`` of a for-expression, if any."""
         cond = next((c for c in node.children if c.type == "for_cond"), None)
         if cond is None:
             return None
         return self.expr(next(c for c in cond.children if c.type == "expression"))
 
     def for_tuple(self, node: Node) -> Expr:
+        """``[for k, v in coll : value if cond]``."""
         key_var, value_var, collection = self.for_intro(node)
         value = next(c for c in node.children if c.type == "expression")
         line = node.start_point[0] + 1
         return ForExpr(key_var, value_var, collection, None, self.expr(value), self.for_cond(node), False, line)
 
     def for_object(self, node: Node) -> Expr:
+        """``{for k, v in coll : key => value... if cond}``."""
         key_var, value_var, collection = self.for_intro(node)
         key_node, value_node = [c for c in node.children if c.type == "expression"][:2]
         grouping = any(c.type == "ellipsis" for c in node.children)

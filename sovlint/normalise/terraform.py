@@ -118,11 +118,14 @@ class TerraformLoader:
         self.options = options
         self._modules: dict[Path, ModuleConfig | None] = {}
         self.failures: dict[str, ParseFailure] = {}
+        self._resolved: dict[Path, Path] = {}
 
     # ----- parsing -----
     def module_config(self, directory: Path) -> ModuleConfig | None:
         """The parsed configuration of a directory (``None`` when it holds no .tf file)."""
-        key = directory.resolve()
+        key = self._resolved.get(directory)
+        if key is None:
+            key = self._resolved[directory] = directory.resolve()
         if key in self._modules:
             return self._modules[key]
         files: list[HclFile] = []
