@@ -12,7 +12,7 @@ import os
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from sovlint.config import Config
 from sovlint.discover import (ARM, ARM_PARAMETERS, CLOUDFORMATION, HELM_CHART, KUBERNETES,
@@ -160,7 +160,7 @@ def called_module_dirs(units: Sequence[WorkUnit], config: Config) -> frozenset[s
     return _called(units, calls)
 
 
-def _called(units: Sequence[WorkUnit], calls: dict[str, Iterable[str]]) -> frozenset[str]:
+def _called(units: Sequence[WorkUnit], calls: Mapping[str, Iterable[str]]) -> frozenset[str]:
     """The scanned Terraform directories that another one calls, from each unit's local calls."""
     scanned = {os.path.realpath(u.path) for u in units if u.kind == TERRAFORM}
     called: set[str] = set()

@@ -22,10 +22,10 @@ class _Node:
     it with tree-sitter.
     """
 
-    __slots__ = ()
+    __slots__: tuple[str, ...] = ()
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        return type(self), tuple(getattr(self, name) for name in self.__slots__)  # type: ignore[attr-defined]
+        return type(self), tuple(getattr(self, name) for name in self.__slots__)
 
 
 @dataclass(frozen=True, slots=True)
