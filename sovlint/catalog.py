@@ -261,11 +261,16 @@ def _provider_from_data(data: Mapping[str, Any], source_file: str) -> Provider:
 
 def load_catalog(extra_files: Iterable[Path] = ()) -> ProviderCatalog:
     """Load the shipped catalog, then the user's files (which add or replace providers)."""
-    base = policies_dir() / "catalog"
+    from sovlint.parse_cache import cached_load
+
+    files = [*sorted((policies_dir() / "catalog").glob("*.yaml")), *extra_files]
+    return cached_load("catalog", files, lambda: _build_catalog(files))
+
+
+def _build_catalog(files: Iterable[Path]) -> ProviderCatalog:
     sources: dict[str, Any] = {}
     providers: list[Provider] = []
-    files = sorted(base.glob("*.yaml"))
-    for path in [*files, *extra_files]:
+    for path in files:
         data = load_yaml_file(path)
         if not isinstance(data, dict):
             continue

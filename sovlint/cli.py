@@ -207,6 +207,8 @@ def _scan_flags(kwargs: dict[str, Any]) -> dict[str, Any]:
         flags["cache"] = False
     if kwargs.get("debug"):
         flags["debug"] = True
+    if kwargs.get("hcl_backend"):
+        flags["hcl_backend"] = kwargs["hcl_backend"]
     return flags
 
 
@@ -253,6 +255,8 @@ def _scan_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--jobs", "-j", type=click.IntRange(min=0), help="Worker processes (0 = one per core)."),
         click.option("--max-file-size", type=click.IntRange(min=1), help="Skip files larger than this many bytes."),
         click.option("--no-cache", is_flag=True, help="Do not use the parse cache."),
+        click.option("--hcl-backend", type=click.Choice(["auto", "hcl2", "treesitter"]),
+                     help="HCL parser: python-hcl2, tree-sitter (sovlint[fast]), or auto (default)."),
     ])
 
 

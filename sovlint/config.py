@@ -72,6 +72,7 @@ class Config:
     baseline: str | None = None
     write_baseline: str | None = None
     debug: bool = False
+    hcl_backend: str | None = None  # auto | hcl2 | treesitter; None: $SOVLINT_HCL_BACKEND, else auto
 
 
 @functools.lru_cache(maxsize=1)

@@ -31,6 +31,7 @@ class UnitResult:
     resources: list[Resource] = field(default_factory=list)
     failures: list[tuple[str, int | None, str]] = field(default_factory=list)  # SOV900
     errors: list[ScanError] = field(default_factory=list)
+    calls: list[str] = field(default_factory=list)  # real paths of local modules a Terraform unit calls
 
 
 @dataclass
@@ -102,8 +103,9 @@ def run_unit(unit: WorkUnit, config: Config, skip_dirs: frozenset[str] = frozens
 
 
 def _run_unit(unit: WorkUnit, config: Config) -> UnitResult:
-    from sovlint.catalog import load_catalog
+    from sovlint.hcl import backend
 
+    backend.configure(config.hcl_backend)  # worker processes started with spawn
     result = UnitResult()
     if unit.kind == TERRAFORM:
         from sovlint.normalise.terraform import TerraformLoader, TerraformOptions
@@ -120,6 +122,7 @@ def _run_unit(unit: WorkUnit, config: Config) -> UnitResult:
             result.failures.append((failure.path, failure.line, failure.message))
         for path, line, message in module.errors:
             result.errors.append(ScanError(path, message, line))
+        result.calls = sorted(local_module_calls(unit.path, loader.module_config(Path(unit.path))))
         return result
     if unit.kind == UNREADABLE:
         result.failures.append((unit.reported[0], None, "cannot read file"))
@@ -153,31 +156,44 @@ def cached_catalog(extra: Sequence[str]) -> Any:
 def called_module_dirs(units: Sequence[WorkUnit], config: Config) -> frozenset[str]:
     """Directories that another scanned Terraform directory calls as a local module."""
     from sovlint.normalise.terraform import TerraformLoader, TerraformOptions
-    from sovlint.hcl.syntax import Literal
 
-    called: set[str] = set()
     loader = TerraformLoader(cached_catalog(config.catalog), TerraformOptions())
+    calls = {u.path: local_module_calls(u.path, loader.module_config(Path(u.path)))
+             for u in units if u.kind == TERRAFORM}
+    return _called(units, calls)
+
+
+def _called(units: Sequence[WorkUnit], calls: Mapping[str, Iterable[str]]) -> frozenset[str]:
+    """The scanned Terraform directories that another one calls, from each unit's local calls."""
     scanned = {os.path.realpath(u.path) for u in units if u.kind == TERRAFORM}
+    called: set[str] = set()
     for unit in units:
         if unit.kind != TERRAFORM:
             continue
-        module = loader.module_config(Path(unit.path))
-        if module is None:
-            continue
-        for located in module.module_calls.values():
-            source = located.node.body.attribute("source")  # type: ignore[union-attr]
-            if source is None or not isinstance(source.expr, Literal):
-                continue
-            value = str(source.expr.value)
-            if value.startswith(("./", "../")):
-                target = os.path.realpath(os.path.join(unit.path, value))
-                if target in scanned and target != os.path.realpath(unit.path):
-                    called.add(target)
+        here = os.path.realpath(unit.path)
+        called.update(t for t in calls.get(unit.path, ()) if t in scanned and t != here)
     return frozenset(called)
 
 
 #: Called with (units done, units in all) as the scan goes; the CLI draws it on a terminal.
 Progress = Callable[[int, int], None]
+
+
+def local_module_calls(directory: str, module: Any) -> set[str]:
+    """Real paths of the local (``./``, ``../``) module sources that a module configuration calls."""
+    from sovlint.hcl.syntax import Literal
+
+    targets: set[str] = set()
+    if module is None:
+        return targets
+    for located in module.module_calls.values():
+        source = located.node.body.attribute("source")
+        if source is None or not isinstance(source.expr, Literal):
+            continue
+        value = str(source.expr.value)
+        if value.startswith(("./", "../")):
+            targets.add(os.path.realpath(os.path.join(directory, value)))
+    return targets
 
 
 def collect(units: Sequence[WorkUnit], config: Config, jobs: int,
@@ -204,7 +220,7 @@ def collect(units: Sequence[WorkUnit], config: Config, jobs: int,
             results[futures[future]] = future.result()
             if progress is not None:
                 progress(count, total)
-    return [r for r in results if r is not None]
+    return [r if r is not None else UnitResult() for r in results]
 
 
 def select_policies(config: Config) -> list[Policy]:
@@ -267,16 +283,27 @@ def scan(paths: Sequence[Path], config: Config, explicit_files: bool = False,
     """Run the whole pipeline on ``paths``; ``progress`` follows the work units."""
     from sovlint import parse_cache
 
+    from sovlint.hcl import backend
+
     parse_cache.configure(config.cache)
+    backend.configure(config.hcl_backend)
     policies = select_policies(config)
     found = discover(paths, config.exclude, config.max_file_size)
     units = plan_units(found.files, explicit_files)
     # every planned file is reported, also those of directories evaluated through their callers
     reported_files = {d for u in units for d in u.reported}
-    called = called_module_dirs(units, config)
-    units = [u for u in units
-             if not (u.kind == TERRAFORM and os.path.realpath(u.path) in called)]
-    results = collect(units, config, config.jobs, progress)
+    cached_catalog(config.catalog)  # loaded once, before worker processes fork
+    if config.jobs > 1 and len(units) > 1:
+        # Parse in the workers: every unit runs, then the results of directories that
+        # another scanned directory calls as a module are dropped.
+        results = collect(units, config, config.jobs, progress)
+        called = _called(units, {u.path: r.calls for u, r in zip(units, results)})
+    else:
+        called = called_module_dirs(units, config)
+        units = [u for u in units if not (u.kind == TERRAFORM and os.path.realpath(u.path) in called)]
+        results = collect(units, config, 1, progress)
+    results = [r for u, r in zip(units, results)
+               if not (u.kind == TERRAFORM and os.path.realpath(u.path) in called)]
     raw: list[Resource] = []
     errors: list[ScanError] = [*found.errors, *found.skipped]
     for unit_result in results:

@@ -1,4 +1,4 @@
-"""Parsed files, memoised in the process and cached on disk by content hash.
+"""Parsed files and loaded data files, memoised in the process and cached on disk by content hash.
 
 The disk cache lives in the user's cache directory (``$SOVLINT_CACHE_DIR``,
 else ``$XDG_CACHE_HOME/sovlint``, else ``~/.cache/sovlint``), one pickle per
@@ -6,6 +6,10 @@ else ``$XDG_CACHE_HOME/sovlint``, else ``~/.cache/sovlint``), one pickle per
 reads a stale entry. Entries are written to a temporary file and renamed, so
 concurrent runs never see a half-written entry; an unreadable entry is
 ignored. Only objects sovlint itself wrote there are unpickled.
+
+The compiled policies and catalog are cached the same way
+(:func:`cached_load`), keyed by the content of every file they come from, so
+that a pre-commit run does not parse and schema-validate them again.
 """
 
 from __future__ import annotations
@@ -15,11 +19,14 @@ import os
 import pickle
 import tempfile
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence, TypeVar
 
 from sovlint import __version__
 
+T = TypeVar("T")
+
 _memory: dict[tuple[str, int, int, str], Any] = {}
+_real_paths: dict[Path, str] = {}
 _settings = {"disk": True}
 
 
@@ -50,7 +57,10 @@ def cached_parse(path: Path, kind: str, read: Callable[[], bytes | None],
     """
     try:
         st = os.stat(path)
-        key = (os.path.realpath(path), st.st_mtime_ns, st.st_size, kind)
+        real = _real_paths.get(path)
+        if real is None:
+            real = _real_paths[path] = os.path.realpath(path)
+        key = (real, st.st_mtime_ns, st.st_size, kind)
     except OSError:
         key = None
     if key is not None and key in _memory:
@@ -76,6 +86,35 @@ def cached_parse(path: Path, kind: str, read: Callable[[], bytes | None],
             _store(entry, value)
     if key is not None:
         _memory[key] = value
+    return value
+
+
+def cached_load(kind: str, files: Sequence[Path], build: Callable[[], T]) -> T:
+    """``build()``, whose result depends only on ``files``: from the disk cache when none changed.
+
+    The key is the hash of every file's path and content (and the sovlint
+    version, through the entry's directory). Errors raised by ``build`` are
+    never cached, so a broken file is reported on every run.
+    """
+    if not _settings["disk"]:
+        return build()
+    digest = hashlib.sha256(kind.encode())
+    for path in files:
+        try:
+            with open(path, "rb") as handle:
+                content = handle.read()
+        except OSError:
+            return build()  # let build() report the unreadable file
+        digest.update(b"\0" + os.fsencode(os.path.abspath(path)) + b"\0" + hashlib.sha256(content).digest())
+    entry = _entry(digest.hexdigest(), kind)
+    try:
+        with open(entry, "rb") as handle:
+            return pickle.load(handle)  # type: ignore[no-any-return]
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
+            ValueError, TypeError, IndexError):
+        pass
+    value = build()
+    _store(entry, value)
     return value
 
 

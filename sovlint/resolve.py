@@ -11,6 +11,7 @@ import dataclasses
 import fnmatch
 import functools
 import re
+from pathlib import Path
 from typing import Any, Mapping
 
 from sovlint.catalog import ProviderCatalog, Region
@@ -50,7 +51,14 @@ BUILTIN_SYNONYMS: Mapping[str, str] = {
 @functools.lru_cache(maxsize=1)
 def category_map() -> dict[str, dict[str, str]]:
     """The shipped resource-type -> category map, per input family."""
-    data = load_yaml_file(policies_dir() / "categories.yaml") or {}
+    from sovlint.parse_cache import cached_load
+
+    path = policies_dir() / "categories.yaml"
+    return cached_load("categories", [path], lambda: _read_category_map(path))
+
+
+def _read_category_map(path: Path) -> dict[str, dict[str, str]]:
+    data = load_yaml_file(path) or {}
     result = {key: dict(value or {}) for key, value in data.items() if isinstance(value, dict)}
     if "arm" in result:
         result["arm"] = {k.lower(): v for k, v in result["arm"].items()}

@@ -77,7 +77,7 @@ def parse_terraform_file(path: Path, display: str) -> HclFile | ParseFailure:
             return ParseFailure(display, text[1], text[0])
         try:
             if display.endswith(".json"):
-                from sovlint.hcl.hcl2_backend import parse_hcl_json
+                from sovlint.hcl.backend import parse_hcl_json
 
                 return parse_hcl_json(text, display)
             from sovlint.hcl.backend import parse_hcl
@@ -120,11 +120,14 @@ class TerraformLoader:
         self.options = options
         self._modules: dict[Path, ModuleConfig | None] = {}
         self.failures: dict[str, ParseFailure] = {}
+        self._resolved: dict[Path, Path] = {}
 
     # ----- parsing -----
     def module_config(self, directory: Path) -> ModuleConfig | None:
         """The parsed configuration of a directory (``None`` when it holds no .tf file)."""
-        key = directory.resolve()
+        key = self._resolved.get(directory)
+        if key is None:
+            key = self._resolved[directory] = directory.resolve()
         if key in self._modules:
             return self._modules[key]
         files: list[HclFile] = []

@@ -214,8 +214,15 @@ def policy_files(paths: Iterable[Path]) -> list[Path]:
 
 def load_policies(paths: Iterable[Path]) -> list[Policy]:
     """Load every rule of the given files and directories; the first error stops the load."""
+    from sovlint.parse_cache import cached_load
+
+    files = policy_files(paths)
+    return cached_load("policies", files, lambda: _load_policy_files(files))
+
+
+def _load_policy_files(files: Iterable[Path]) -> list[Policy]:
     policies: list[Policy] = []
-    for path in policy_files(paths):
+    for path in files:
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:

@@ -1,0 +1,182 @@
+#!/usr/bin/env python3
+"""How fast is sovlint on the Terraform part of a corpus?
+
+Prints each figure with the exact command that produced it, all measured in
+one run of this script:
+
+(a) raw python-hcl2 ``hcl2.load`` of every ``.tf`` file, in one process;
+(b) ``sovlint scan`` cold (empty cache dir, ``--no-cache``), one process,
+    python-hcl2 backend, as a ratio to (a) — target <= 1.3x;
+(c) the same with ``--jobs 2`` — target <= 0.75x of (a);
+(d) the same cold scan with the tree-sitter backend — target <= 3 s;
+(e) a warm run (parse cache filled), default backend — target < 2 s;
+(f) pre-commit: ``sovlint scan <one .tf file of a module>``, median of 3,
+    warm cache — target <= 0.4 s;
+(g) ``sovlint --version``, median of 3;
+(h) peak RSS of the whole-corpus scans (``getrusage`` of the child) — target <= 300 MB;
+(i) scaling: 1x, 2x, 4x copies of the Terraform corpus, time per file.
+
+The Terraform part is a copy of every ``.tf``, ``.tf.json`` and ``.tfvars``
+file of the corpus (directory layout kept, so local modules resolve).
+
+Usage:
+    python bench/speed.py [CORPUS_DIR] [--skip-hcl2] [--scales 1,2,4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
+TF_SUFFIXES = (".tf", ".tf.json", ".tfvars")
+PRE_COMMIT_FILE = "terraform-aws-modules__terraform-aws-s3-bucket/main.tf"
+
+RAW_HCL2 = """
+import sys, time, hcl2
+files = [line for line in open(sys.argv[1], encoding="utf-8").read().splitlines() if line]
+start = time.perf_counter()
+for name in files:
+    with open(name, encoding="utf-8") as handle:
+        hcl2.load(handle)
+print(time.perf_counter() - start)
+"""
+
+PEAK_RSS = """
+import resource, subprocess, sys
+code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode
+print(code, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
+def copy_terraform_part(corpus: Path, target: Path) -> int:
+    """Copy the corpus's Terraform files under ``target``; the number of ``.tf`` files."""
+    count = 0
+    for dirpath, _dirs, files in os.walk(corpus):
+        for name in files:
+            if name.endswith(TF_SUFFIXES):
+                source = Path(dirpath) / name
+                if not source.is_file():
+                    continue
+                destination = target / source.relative_to(corpus)
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, destination)
+                count += name.endswith(".tf")
+    return count
+
+
+def sovlint(*args: str) -> list[str]:
+    return [sys.executable, "-m", "sovlint", *args]
+
+
+def run(command: list[str], env: dict[str, str], cwd: Path) -> float:
+    """Wall time of one command (its output discarded); exit codes 0/1 are normal for scans."""
+    start = time.perf_counter()
+    proc = subprocess.run(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    elapsed = time.perf_counter() - start
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"command failed ({proc.returncode}): {' '.join(command)}\n{proc.stderr}")
+    return elapsed
+
+
+def peak_rss_mb(command: list[str], env: dict[str, str], cwd: Path) -> float:
+    """Peak resident set size of ``command`` (Linux: ru_maxrss in KiB)."""
+    proc = subprocess.run([sys.executable, "-c", PEAK_RSS, *command], env=env, cwd=cwd,
+                          capture_output=True, text=True, check=True)
+    return int(proc.stdout.split()[1]) / 1024
+
+
+def show(label: str, command: list[str] | str, value: str) -> None:
+    shown = command if isinstance(command, str) else " ".join(command).replace(sys.executable, "python")
+    print(f"{label:<44} {value:>16}   $ {shown}", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--skip-hcl2", action="store_true", help="skip (a)-(c), the slow python-hcl2 runs")
+    parser.add_argument("--scales", default="1,2,4", help="corpus copies for (i)")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="sovlint-bench-"))
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
+    env.pop("SOVLINT_HCL_BACKEND", None)
+    try:
+        corpus = work / "terraform"
+        tf_files = copy_terraform_part(args.corpus, corpus)
+        listing = work / "tf-files.txt"
+        listing.write_text("\n".join(str(p) for p in sorted(corpus.rglob("*.tf")) if p.is_file()) + "\n")
+        print(f"Terraform part of {args.corpus}: {tf_files} .tf files, copied to {corpus}")
+
+        def cold(*extra: str) -> tuple[list[str], dict[str, str]]:
+            cache = tempfile.mkdtemp(dir=work, prefix="cache-")
+            return sovlint("scan", str(corpus), "--no-cache", "-q", *extra), {**env, "SOVLINT_CACHE_DIR": cache}
+
+        raw = None
+        if not args.skip_hcl2:
+            proc = subprocess.run([sys.executable, "-c", RAW_HCL2, str(listing)], env=env,
+                                  capture_output=True, text=True, check=True)
+            raw = float(proc.stdout.strip())
+            show("(a) raw hcl2.load, one process", "python -c '<hcl2.load of every .tf>' " + str(listing),
+                 f"{raw:.2f} s")
+            command, cenv = cold("--hcl-backend", "hcl2")
+            seconds = run(command, cenv, work)
+            show("(b) scan cold, hcl2, 1 process", command, f"{seconds:.2f} s {seconds / raw:.2f}x")
+            command, cenv = cold("--hcl-backend", "hcl2", "--jobs", "2")
+            seconds = run(command, cenv, work)
+            show("(c) scan cold, hcl2, --jobs 2", command, f"{seconds:.2f} s {seconds / raw:.2f}x")
+
+        command, cenv = cold("--hcl-backend", "treesitter")
+        seconds = run(command, cenv, work)
+        show("(d) scan cold, tree-sitter, 1 process", command, f"{seconds:.2f} s")
+        command, cenv = cold("--hcl-backend", "treesitter", "--jobs", "2")
+        seconds = run(command, cenv, work)
+        show("(d') scan cold, tree-sitter, --jobs 2", command, f"{seconds:.2f} s")
+
+        warm_env = {**env, "SOVLINT_CACHE_DIR": str(work / "warm-cache")}
+        command = sovlint("scan", str(corpus), "-q")
+        run(command, warm_env, work)  # fill the cache
+        seconds = run(command, warm_env, work)
+        show("(e) scan warm (cache filled), default", command, f"{seconds:.2f} s")
+
+        one_file = corpus / PRE_COMMIT_FILE
+        command = sovlint("scan", str(one_file), "-q")
+        run(command, warm_env, work)
+        times = [run(command, warm_env, work) for _ in range(3)]
+        show("(f) pre-commit, one file, median of 3", command, f"{statistics.median(times):.2f} s")
+
+        command = sovlint("--version")
+        times = [run(command, env, work) for _ in range(3)]
+        show("(g) sovlint --version, median of 3", command, f"{statistics.median(times):.2f} s")
+
+        for backend in (("hcl2",) if not args.skip_hcl2 else ()) + ("treesitter",):
+            command, cenv = cold("--hcl-backend", backend)
+            show(f"(h) peak RSS, cold scan, {backend}", command, f"{peak_rss_mb(command, cenv, work):.0f} MB")
+        command = sovlint("scan", str(corpus), "-q")
+        show("(h) peak RSS, warm scan, default", command, f"{peak_rss_mb(command, warm_env, work):.0f} MB")
+
+        for scale in (int(s) for s in args.scales.split(",")):
+            scaled = work / f"x{scale}"
+            for copy in range(scale):
+                shutil.copytree(corpus, scaled / f"copy{copy}")
+            cache = tempfile.mkdtemp(dir=work, prefix="cache-")
+            command = sovlint("scan", str(scaled), "--no-cache", "-q")
+            seconds = run(command, {**env, "SOVLINT_CACHE_DIR": cache}, work)
+            files = tf_files * scale
+            show(f"(i) scaling {scale}x ({files} files), default", command,
+                 f"{seconds:.2f} s {1000 * seconds / files:.2f} ms/file")
+            shutil.rmtree(scaled)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,26 @@
+"""``--jobs N`` gives the same report as one process, local modules included."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import write_tree
+
+TREE = {
+    "root/main.tf": 'module "store" {\n  source = "./modules/store"\n  region = "us-east-1"\n}\n',
+    "root/modules/store/main.tf": (
+        'variable "region" {}\nprovider "aws" {\n  region = var.region\n}\n'
+        'resource "aws_s3_bucket" "b" {\n  bucket = "b"\n}\n'
+    ),
+    "other/main.tf": 'provider "aws" {\n  region = "eu-west-3"\n}\nresource "aws_s3_bucket" "c" {\n  bucket = "c"\n}\n',
+}
+
+
+def test_jobs_report_equals_one_process(tmp_path: Path, scan_json: Any) -> None:
+    write_tree(tmp_path, TREE)
+    _, serial = scan_json(".", "--no-cache", "--jobs", "1", cwd=tmp_path)
+    _, parallel = scan_json(".", "--no-cache", "--jobs", "2", cwd=tmp_path)
+    assert parallel == serial
+    keys = [(r["path"], r["line"], r["address"]) for r in serial["resources"]]
+    assert keys and len(keys) == len(set(keys))  # a called module is not reported twice
