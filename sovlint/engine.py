@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sys
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,22 +109,12 @@ def _run_unit(unit: WorkUnit, config: Config) -> UnitResult:
     backend.configure(config.hcl_backend)  # worker processes started with spawn
     result = UnitResult()
     if unit.kind == TERRAFORM:
-        from sovlint.normalise.terraform import TerraformLoader, TerraformOptions
+        from sovlint.parse_cache import cached_unit
 
-        options = TerraformOptions(variables=config.variables, var_files=config.var_files,
-                                   environ={k: v for k, v in os.environ.items()
-                                            if k.startswith("TF_VAR_")})
-        loader = TerraformLoader(cached_catalog(config.catalog), options)
-        module = loader.evaluate_root(Path(unit.path))
-        # the scan keeps what belongs to reported files (a module's files are reported
-        # when they were discovered, even though they are evaluated through a caller)
-        result.resources = module.resources
-        for failure in loader.failures.values():
-            result.failures.append((failure.path, failure.line, failure.message))
-        for path, line, message in module.errors:
-            result.errors.append(ScanError(path, message, line))
-        result.calls = sorted(local_module_calls(unit.path, loader.module_config(Path(unit.path))))
-        return result
+        environ = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("TF_VAR_")))
+        key = ("terraform", os.getcwd(), os.path.realpath(unit.path), unit.reported,
+               repr(sorted(config.variables.items())), config.var_files, environ, config.catalog)
+        return cached_unit(key, lambda: _terraform_unit(unit, config, dict(environ)))
     if unit.kind == UNREADABLE:
         result.failures.append((unit.reported[0], None, "cannot read file"))
         return result
@@ -131,6 +122,30 @@ def _run_unit(unit: WorkUnit, config: Config) -> UnitResult:
     if normalise is None:
         return result
     return normalise(unit, config)
+
+
+def _terraform_unit(unit: WorkUnit, config: Config,
+                    environ: Mapping[str, str]) -> tuple[UnitResult, list[str]]:
+    """Evaluate one Terraform root directory: (result, files and folders it read)."""
+    from sovlint.datafiles import policies_dir
+    from sovlint.normalise.terraform import TerraformLoader, TerraformOptions
+
+    result = UnitResult()
+    options = TerraformOptions(variables=config.variables, var_files=config.var_files,
+                               environ=environ)
+    loader = TerraformLoader(cached_catalog(config.catalog), options)
+    module = loader.evaluate_root(Path(unit.path))
+    # the scan keeps what belongs to reported files (a module's files are reported
+    # when they were discovered, even though they are evaluated through a caller)
+    result.resources = module.resources
+    for failure in loader.failures.values():
+        result.failures.append((failure.path, failure.line, failure.message))
+    for path, line, message in module.errors:
+        result.errors.append(ScanError(path, message, line))
+    result.calls = sorted(local_module_calls(unit.path, loader.module_config(Path(unit.path))))
+    # the catalog decides providers and argument names: its files are dependencies too
+    catalog_files = [str(p) for p in (policies_dir() / "catalog").glob("*.yaml")]
+    return result, [*loader.read_paths, *catalog_files, *map(os.path.abspath, config.catalog)]
 
 
 def _format_normalisers() -> Mapping[str, Callable[[WorkUnit, Config], UnitResult]]:
@@ -151,16 +166,6 @@ def cached_catalog(extra: Sequence[str]) -> Any:
     if key not in _CATALOGS:
         _CATALOGS[key] = load_catalog([Path(p) for p in extra])
     return _CATALOGS[key]
-
-
-def called_module_dirs(units: Sequence[WorkUnit], config: Config) -> frozenset[str]:
-    """Directories that another scanned Terraform directory calls as a local module."""
-    from sovlint.normalise.terraform import TerraformLoader, TerraformOptions
-
-    loader = TerraformLoader(cached_catalog(config.catalog), TerraformOptions())
-    calls = {u.path: local_module_calls(u.path, loader.module_config(Path(u.path)))
-             for u in units if u.kind == TERRAFORM}
-    return _called(units, calls)
 
 
 def _called(units: Sequence[WorkUnit], calls: Mapping[str, Iterable[str]]) -> frozenset[str]:
@@ -287,21 +292,19 @@ def scan(paths: Sequence[Path], config: Config, explicit_files: bool = False,
 
     parse_cache.configure(config.cache)
     backend.configure(config.hcl_backend)
+    terraform = sys.modules.get("sovlint.normalise.terraform")
+    if terraform is not None:  # a scan reads the files as they are now
+        terraform.forget_modules()
     policies = select_policies(config)
     found = discover(paths, config.exclude, config.max_file_size)
     units = plan_units(found.files, explicit_files)
     # every planned file is reported, also those of directories evaluated through their callers
     reported_files = {d for u in units for d in u.reported}
     cached_catalog(config.catalog)  # loaded once, before worker processes fork
-    if config.jobs > 1 and len(units) > 1:
-        # Parse in the workers: every unit runs, then the results of directories that
-        # another scanned directory calls as a module are dropped.
-        results = collect(units, config, config.jobs, progress)
-        called = _called(units, {u.path: r.calls for u, r in zip(units, results)})
-    else:
-        called = called_module_dirs(units, config)
-        units = [u for u in units if not (u.kind == TERRAFORM and os.path.realpath(u.path) in called)]
-        results = collect(units, config, 1, progress)
+    # Every unit runs (from the unit cache when nothing it read changed), then the results
+    # of directories that another scanned directory calls as a module are dropped.
+    results = collect(units, config, config.jobs, progress)
+    called = _called(units, {u.path: r.calls for u, r in zip(units, results)})
     results = [r for u, r in zip(units, results)
                if not (u.kind == TERRAFORM and os.path.realpath(u.path) in called)]
     raw: list[Resource] = []

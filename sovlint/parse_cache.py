@@ -130,3 +130,38 @@ def _store(entry: Path, value: Any) -> None:
             os.unlink(tmp)  # type: ignore[possibly-undefined]
         except (OSError, NameError):
             pass
+
+
+def file_stamp(path: str) -> tuple[int, int] | None:
+    """(mtime in ns, size) of a file or directory; ``None`` when it does not exist."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size)
+
+
+def cached_unit(key: Sequence[object], compute: Callable[[], tuple[T, Sequence[str]]]) -> T:
+    """A work unit's result, reused while none of the files and folders it read changed.
+
+    ``compute`` returns (result, paths it depends on). The entry records the
+    stamp (mtime, size) of every dependency; a later run reuses the result only
+    if every stamp is the same — a new, removed or edited file in any folder it
+    read invalidates it. Without the disk cache, ``compute`` simply runs.
+    """
+    if not _settings["disk"]:
+        return compute()[0]
+    digest = hashlib.sha256(repr((__version__, *key)).encode("utf-8")).hexdigest()
+    entry = _entry(digest, "units")
+    try:
+        with open(entry, "rb") as handle:
+            stamps, value = pickle.load(handle)
+        if all(file_stamp(path) == stamp for path, stamp in stamps):
+            return value  # type: ignore[no-any-return]
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
+            ValueError, TypeError, IndexError):
+        pass
+    value, dependencies = compute()
+    stamps = [(path, file_stamp(path)) for path in sorted(set(dependencies))]
+    _store(entry, (stamps, value))
+    return value

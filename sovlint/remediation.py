@@ -143,8 +143,11 @@ def parse_alternatives(data: Mapping[str, Any], origin: str = "policies/alternat
 @functools.lru_cache(maxsize=1)
 def load_alternatives() -> AlternativesData:
     """The shipped ``policies/alternatives.yaml``, validated (loaded once per process)."""
+    from sovlint.parse_cache import cached_load
+
     path = policies_dir() / "alternatives.yaml"
-    return parse_alternatives(load_yaml_file(path) or {}, str(path))
+    return cached_load("alternatives", [path],
+                       lambda: parse_alternatives(load_yaml_file(path) or {}, str(path)))
 
 
 def service_kind_of(resource_type: str, input_format: str, data: AlternativesData | None = None) -> str | None:

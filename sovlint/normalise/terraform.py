@@ -112,6 +112,37 @@ def _env_value(text: str) -> Any:
     return text
 
 
+#: Module directories read in this process: real path -> (configuration, parse failures).
+_MODULE_CONFIGS: dict[Path, tuple[ModuleConfig | None, list[ParseFailure]]] = {}
+
+
+def _read_module(directory: Path) -> tuple[ModuleConfig | None, list[ParseFailure]]:
+    """Parse every ``.tf``/``.tf.json`` file of a directory into its configuration."""
+    files: list[HclFile] = []
+    failures: list[ParseFailure] = []
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        return None, failures
+    for name in names:
+        if not name.endswith(TF_SUFFIXES):
+            continue
+        path = directory / name
+        if not path.is_file():
+            continue
+        parsed = parse_terraform_file(path, os.path.relpath(path))
+        if isinstance(parsed, ParseFailure):
+            failures.append(parsed)
+        else:
+            files.append(parsed)
+    return (load_module(directory, files) if files or names else None), failures
+
+
+def forget_modules() -> None:
+    """Drop the module configurations read so far (files may have changed)."""
+    _MODULE_CONFIGS.clear()
+
+
 class TerraformLoader:
     """Parses module directories (memoised) and evaluates root modules into Resources."""
 
@@ -119,36 +150,34 @@ class TerraformLoader:
         self.catalog = catalog
         self.options = options
         self._modules: dict[Path, ModuleConfig | None] = {}
+        #: files and folders this loader read: a cached result is valid while none changes
+        self.read_paths: set[str] = set()
         self.failures: dict[str, ParseFailure] = {}
         self._resolved: dict[Path, Path] = {}
 
     # ----- parsing -----
     def module_config(self, directory: Path) -> ModuleConfig | None:
-        """The parsed configuration of a directory (``None`` when it holds no .tf file)."""
+        """The parsed configuration of a directory (``None`` when it holds no .tf file).
+
+        Shared by every loader of the process: a module called from many roots
+        (or scanned as its own root) is read once per scan.
+        """
         key = self._resolved.get(directory)
         if key is None:
             key = self._resolved[directory] = directory.resolve()
         if key in self._modules:
             return self._modules[key]
-        files: list[HclFile] = []
-        try:
-            names = sorted(os.listdir(directory))
-        except OSError:
-            self._modules[key] = None
-            return None
-        for name in names:
-            if not name.endswith(TF_SUFFIXES):
-                continue
-            path = directory / name
-            if not path.is_file():
-                continue
-            display = os.path.relpath(path)
-            parsed = parse_terraform_file(path, display)
-            if isinstance(parsed, ParseFailure):
-                self.failures[display] = parsed
-            else:
-                files.append(parsed)
-        config = load_module(directory, files) if files or names else None
+        shared = _MODULE_CONFIGS.get(key)
+        if shared is None:
+            shared = _read_module(directory)
+            _MODULE_CONFIGS[key] = shared
+        config, failures = shared
+        self.read_paths.add(str(key))
+        if config is not None:
+            self.read_paths.update(os.path.join(str(key), os.path.basename(f.path)) for f in config.files)
+        for failure in failures:
+            self.failures[failure.path] = failure
+            self.read_paths.add(os.path.abspath(failure.path))
         self._modules[key] = config
         return config
 
@@ -168,7 +197,9 @@ class TerraformLoader:
                            if p.name.endswith((".auto.tfvars", ".auto.tfvars.json")))
         except OSError:
             pass
+        self.read_paths.add(str(directory.resolve()))
         for path in [*auto, *(Path(p) for p in self.options.var_files)]:
+            self.read_paths.add(os.path.abspath(path))
             parsed = parse_terraform_file(path, os.path.relpath(path))
             if isinstance(parsed, ParseFailure):
                 self.failures[parsed.path] = parsed
@@ -320,6 +351,7 @@ class TerraformLoader:
 
         for directory in (base, *base.resolve().parents):
             path = directory / ".terraform" / "modules" / "modules.json"
+            self.read_paths.add(os.path.abspath(path))
             if path.is_file():
                 try:
                     data = json.loads(path.read_text(encoding="utf-8"))

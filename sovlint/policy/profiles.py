@@ -75,8 +75,18 @@ def find_profile(name: str, search: Iterable[Path]) -> Path | None:
 
 
 def load_profile(name: str, search: Iterable[Path]) -> Profile:
-    """Resolve a profile and what it extends into the rules it enables."""
+    """Resolve a profile and what it extends into the rules it enables (cached by content)."""
+    from sovlint.parse_cache import cached_load
+
     search = list(search)
+    path = find_profile(name, search)
+    if path is None:
+        return _resolve_profile(name, search)  # raises the error naming the profile
+    files = [path, *sorted(p for d in {path.parent, *search} if d.is_dir() for p in d.glob("*.y*ml"))]
+    return cached_load("profile", files, lambda: _resolve_profile(name, search))
+
+
+def _resolve_profile(name: str, search: list[Path]) -> Profile:
     path = find_profile(name, search)
     if path is None:
         from sovlint.config import ConfigError

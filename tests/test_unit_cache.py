@@ -1,0 +1,64 @@
+"""The work-unit cache: a warm run reuses results only while nothing they read changed."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from filetree import ROOT, write_tree
+
+
+def _scan(cwd: Path, cache: Path, *args: str) -> dict:  # type: ignore[type-arg]
+    env = {**os.environ, "SOVLINT_CACHE_DIR": str(cache), "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-m", "sovlint", "scan", *args, "--format", "json"],
+                          cwd=cwd, env=env, capture_output=True, text=True)
+    assert proc.returncode in (0, 1), proc.stderr
+    return json.loads(proc.stdout)  # type: ignore[no-any-return]
+
+
+def _regions(doc: dict) -> dict[str, str | None]:  # type: ignore[type-arg]
+    return {r["address"]: r["region"] for r in doc["resources"]}
+
+
+def _touch_later(path: Path, text: str) -> None:
+    before = path.stat().st_mtime_ns if path.exists() else 0
+    path.write_text(text, encoding="utf-8")
+    while path.stat().st_mtime_ns == before:  # coarse file-system clocks
+        time.sleep(0.01)
+        path.write_text(text, encoding="utf-8")
+
+
+def test_edits_anywhere_the_unit_read_invalidate_it(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    work = write_tree(tmp_path / "work", {
+        "root/main.tf": 'variable "r" { default = "eu-west-3" }\n'
+                        'module "m" {\n  source = "../mod"\n  region = var.r\n}\n',
+        "mod/main.tf": 'variable "region" {}\nresource "aws_s3_bucket" "b" {\n  region = var.region\n}\n',
+    })
+    assert _regions(_scan(work, cache, "root", "mod")) == {"module.m.aws_s3_bucket.b": "eu-west-3"}
+    assert _regions(_scan(work, cache, "root", "mod")) == {"module.m.aws_s3_bucket.b": "eu-west-3"}
+    # a new variables file beside the root
+    _touch_later(work / "root" / "terraform.tfvars", 'r = "us-east-1"\n')
+    assert _regions(_scan(work, cache, "root", "mod")) == {"module.m.aws_s3_bucket.b": "us-east-1"}
+    # an edit inside the called module
+    _touch_later(work / "mod" / "main.tf", 'variable "region" {}\nresource "aws_s3_bucket" "c" {\n'
+                                           '  region = var.region\n}\n')
+    assert _regions(_scan(work, cache, "root", "mod")) == {"module.m.aws_s3_bucket.c": "us-east-1"}
+    # a new file in the module directory
+    _touch_later(work / "mod" / "more.tf", 'resource "aws_s3_bucket" "d" {\n  region = "eu-central-1"\n}\n')
+    assert _regions(_scan(work, cache, "root", "mod")) == {
+        "module.m.aws_s3_bucket.c": "us-east-1", "module.m.aws_s3_bucket.d": "eu-central-1"}
+
+
+def test_no_cache_and_var_flags_are_part_of_the_key(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    work = write_tree(tmp_path / "work", {
+        "main.tf": 'variable "r" {}\nresource "aws_s3_bucket" "b" {\n  region = var.r\n}\n'})
+    assert _regions(_scan(work, cache, ".", "--var", "r=eu-west-3")) == {"aws_s3_bucket.b": "eu-west-3"}
+    assert _regions(_scan(work, cache, ".", "--var", "r=us-west-2")) == {"aws_s3_bucket.b": "us-west-2"}
+    _scan(work, tmp_path / "other-cache", ".", "--no-cache")
+    assert not (tmp_path / "other-cache").exists()
