@@ -92,7 +92,7 @@ def test_unreadable_directory_is_an_error(tmp_path: Path, monkeypatch: pytest.Mo
     def scandir(path: object = ".") -> object:  # the tests run as root: simulate EACCES
         if str(path).rstrip("/").endswith("locked"):
             raise PermissionError(13, "Permission denied", str(path))
-        return real_scandir(path)  # type: ignore[arg-type]
+        return real_scandir(path)  # type: ignore[call-overload]
 
     monkeypatch.setattr(os, "scandir", scandir)
     monkeypatch.chdir(tmp_path)

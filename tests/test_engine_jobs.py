@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import write_tree
+from filetree import write_tree
 
 TREE = {
     "root/main.tf": 'module "store" {\n  source = "./modules/store"\n  region = "us-east-1"\n}\n',

@@ -135,14 +135,14 @@ def _collect_comments(tree: Tree) -> list[Comment]:
     comments: list[Comment] = []
     for token in _iter_tokens(tree):
         if token.type == "NL_OR_COMMENT":
-            comment = _comment_from_text(str(token), token.line)
+            comment = _comment_from_text(str(token), token.line or 1)
             if comment is not None:
                 comments.append(comment)
         elif token.type in _OPERATOR_TEXT:
             # The post-lexer glues a newline/comment preceding an operator onto it.
             prefix = str(token)[: -len(_OPERATOR_TEXT[token.type])]
             if prefix.strip():
-                comment = _comment_from_text(prefix, token.line - prefix.count("\n"))
+                comment = _comment_from_text(prefix, (token.line or 1) - prefix.count("\n"))
                 if comment is not None:
                     comments.append(comment)
     comments.sort(key=lambda c: c.line)
@@ -240,7 +240,7 @@ def _convert_block(node: Tree) -> Block:
     end_line = node.meta.end_line
     for child in reversed(node.children):
         if isinstance(child, Token) and child.type == "RBRACE":
-            end_line = child.line
+            end_line = child.line or end_line
             break
     return Block(block_type, tuple(labels), _convert_body(body), node.meta.line, end_line)
 
@@ -304,9 +304,9 @@ def _convert_string(node: Tree) -> Literal | Template:
         if isinstance(inner, Token):
             if inner.type == "ESCAPED_INTERPOLATION" or inner.type == "ESCAPED_DIRECTIVE":
                 text = inner[1:]
-                pieces.append(LiteralPiece(text[:2] + unescape_quoted(text[2:], inner.line), inner.line))
+                pieces.append(LiteralPiece(text[:2] + unescape_quoted(text[2:], inner.line or 1), inner.line or 1))
             else:
-                pieces.append(LiteralPiece(unescape_quoted(str(inner), inner.line), inner.line))
+                pieces.append(LiteralPiece(unescape_quoted(str(inner), inner.line or 1), inner.line or 1))
         else:
             pieces.append(_convert_template_sequence(inner))
     return assemble_template(pieces, line)
@@ -408,7 +408,7 @@ def _convert_index_key(index: Tree) -> Expr:
     """The key of a ``braces_index`` or legacy ``short_index`` (``.0``)."""
     if index.data == "short_index":
         token = next(c for c in index.children if isinstance(c, Token) and c.type == "INT_LITERAL")
-        return Literal(int(str(token)), token.line)
+        return Literal(int(str(token)), token.line or 1)
     return _convert_expr(_trees(index)[0])
 
 
@@ -463,6 +463,7 @@ def _convert_binary_op(node: Tree) -> Expr:
     left_tree, term = _trees(node)[:2]
     operator_tree, right_tree = _trees(term)
     token = operator_tree.children[0]
+    assert isinstance(token, Token)
     op = _OPERATOR_TEXT.get(token.type, str(token).strip())
     return BinaryOp(op, _convert_expr(left_tree), _convert_expr(right_tree), node.meta.line)
 

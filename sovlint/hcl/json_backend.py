@@ -221,7 +221,7 @@ class _TerraformJsonConverter:
             raise HclSyntaxError("a Terraform JSON file must hold an object", document.line)
         attributes: list[Attribute] = []
         blocks: list[Block] = []
-        for prop in document.value:  # type: ignore[union-attr]
+        for prop in document.value:  # type: ignore[union-attr, attr-defined]
             if prop.name == "//":
                 self.note_comment(prop)
                 continue
@@ -245,7 +245,7 @@ class _TerraformJsonConverter:
             if not value.is_object:
                 raise HclSyntaxError(f"{block_type} expects an object keyed by label", value.line)
             result: list[Block] = []
-            for inner in value.value:  # type: ignore[union-attr]
+            for inner in value.value:  # type: ignore[union-attr, attr-defined]
                 if inner.name == "//":
                     self.note_comment(inner)
                     continue
@@ -263,7 +263,7 @@ class _TerraformJsonConverter:
     def body(self, block_type: str, value: _JsonValue) -> Body:
         attributes: list[Attribute] = []
         blocks: list[Block] = []
-        for prop in value.value:  # type: ignore[union-attr]
+        for prop in value.value:  # type: ignore[union-attr, attr-defined]
             if prop.name == "//":
                 self.note_comment(prop)
                 continue
@@ -298,7 +298,7 @@ class _TerraformJsonConverter:
     def expression(self, value: _JsonValue) -> Expr:
         if value.is_object:
             items: list[tuple[Expr, Expr]] = []
-            for prop in value.value:  # type: ignore[union-attr]
+            for prop in value.value:  # type: ignore[union-attr, attr-defined]
                 key: Expr = self.parse_template(prop.name, prop.line) if "{" in prop.name else Literal(prop.name, prop.line)
                 items.append((key, self.expression(prop.value)))
             return ObjectExpr(tuple(items), value.line)

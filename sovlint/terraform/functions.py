@@ -537,6 +537,9 @@ def _fn_sort(values: object) -> list:
 
 def _fn_range(*args: object) -> list:
     numbers = [_number_arg(a, "range") for a in args]
+    start: int | float
+    limit: int | float
+    step: int | float
     if len(numbers) == 1:
         start, limit, step = 0, numbers[0], 1
     elif len(numbers) == 2:

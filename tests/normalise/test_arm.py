@@ -8,7 +8,7 @@ import pytest
 
 from sovlint.config import Config
 from sovlint.normalise.arm import Evaluator, Unknown, parse_expression
-from tests.normalise.manifest_scan import FIXTURES, by_address, findings, normalise
+from manifest_scan import FIXTURES, by_address, findings, normalise
 
 TEMPLATE = FIXTURES / "arm" / "azuredeploy.json"
 RG = "resourceGroup().location is chosen at deploy time (set azure.resource_group_location)"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.normalise.manifest_scan import FIXTURES, by_address, findings, normalise
+from manifest_scan import FIXTURES, by_address, findings, normalise
 
 STACK = FIXTURES / "cloudformation" / "stack.yaml"
 DEPLOY_TIME = "AWS::Region is chosen at deploy time (set aws.default_region or pin it in Rules)"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sovlint.config import Cluster
-from tests.normalise.manifest_scan import FIXTURES, by_address, findings, normalise
+from manifest_scan import FIXTURES, by_address, findings, normalise
 
 APP = FIXTURES / "kubernetes" / "app" / "manifests.yaml"
 NO_CLUSTER = "no cluster location: map these manifests in kubernetes.clusters"
@@ -73,7 +73,7 @@ def test_findings() -> None:
 
 
 def test_ambiguous_region_name_gives_no_country() -> None:
-    from tests.normalise.manifest_scan import resolved
+    from manifest_scan import resolved
 
     web = resolved(normalise("kubernetes", APP))["Deployment/web"]
     # eu-west-2 is London for AWS and France for Outscale

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.normalise.manifest_scan import FIXTURES, by_address, findings, normalise
+from manifest_scan import FIXTURES, by_address, findings, normalise
 
 PLAN = FIXTURES / "terraform_plan" / "plan.json"
 
