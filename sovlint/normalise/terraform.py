@@ -86,7 +86,10 @@ def parse_terraform_file(path: Path, display: str) -> HclFile | ParseFailure:
         except HclSyntaxError as exc:
             return ParseFailure(display, exc.line, f"cannot parse: {exc.message}")
 
-    result = cached_parse(path, f"hcl-{backend_name()}", read, parse)
+    # .tf and .tf.json files with the same bytes parse differently (an empty .tf is
+    # valid HCL, an empty .tf.json is not): they must not share a cache entry
+    kind = f"hcl-{backend_name()}" + ("-json" if display.endswith(".json") else "")
+    result = cached_parse(path, kind, read, parse)
     if isinstance(result, ParseFailure):
         if result.path != display:
             return ParseFailure(display, result.line, result.message)
