@@ -215,10 +215,14 @@ def policy_files(paths: Iterable[Path]) -> list[Path]:
 def load_policies(paths: Iterable[Path]) -> list[Policy]:
     """Load every rule of the given files and directories; the first error stops the load."""
     policies: list[Policy] = []
+    from sovlint.parsers.text import decode_text
+
     for path in policy_files(paths):
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise PolicyError(str(path), None, f"cannot read policy file: {exc}") from None
+            text = decode_text(path.read_bytes())
+        except OSError as exc:
+            raise PolicyError(str(path), None, f"cannot read policy file: {exc.strerror or exc}") from None
+        if isinstance(text, tuple):  # binary or not UTF-8: say where
+            raise PolicyError(str(path), text[1], f"cannot read policy file: {text[0]}")
         policies.extend(load_policy_text(text, str(path)))
     return policies
