@@ -28,6 +28,8 @@ from sovlint.terraform.values import Unknown
 TF_SUFFIXES = (".tf", ".tf.json")
 #: count/for_each instances of a module call evaluated one by one.
 MAX_MODULE_INSTANCES = 16
+#: Reasons of the ``Unknown`` values that the evaluator's bounds produce (reported as errors).
+EVALUATION_BOUNDS = ("evaluation budget exceeded", "expression nested too deeply", "value too large")
 
 
 @dataclass
@@ -123,6 +125,8 @@ class TerraformLoader:
         self.options = options
         self._modules: dict[Path, ModuleConfig | None] = {}
         self.failures: dict[str, ParseFailure] = {}
+        #: count/for_each that hit an evaluation bound: (path, line, message), for the report
+        self.limits: list[tuple[str, int | None, str]] = []
 
     # ----- parsing -----
     def module_config(self, directory: Path) -> ModuleConfig | None:
@@ -188,7 +192,9 @@ class TerraformLoader:
         root = ModuleInstance(config=config, inputs=inputs, address="", providers={},
                               load_child=self.module_config)
         root.providers = self._own_providers(root, {})
+        self.limits = []
         self._collect(root, result)
+        result.errors.extend(self.limits)
         return result
 
     def _own_providers(self, module: ModuleInstance,
@@ -294,7 +300,7 @@ class TerraformLoader:
                     inherited[child_key] = target if target is not None else ProviderInstance(
                         parent_key, None, None, None)
         # one child per count/for_each instance (same address, SPEC §1); identical results merge
-        instances = self._instances(parent, block)[:MAX_MODULE_INSTANCES]
+        instances = self._instances(parent, block, file)[:MAX_MODULE_INSTANCES]
         for _key, extra in instances:
             inputs = {a.name: parent.evaluate(a.expr, extra) for a in block.body.attributes
                       if a.name not in reserved}
@@ -330,12 +336,14 @@ class TerraformLoader:
         return {}
 
     # ----- one resource block -----
-    def _instances(self, module: ModuleInstance, block: Block) -> list[tuple[str, dict[str, Any]]]:
+    def _instances(self, module: ModuleInstance, block: Block,
+                   file: HclFile | None = None) -> list[tuple[str, dict[str, Any]]]:
         count = block.body.attribute("count")
         for_each = block.body.attribute("for_each")
         if for_each is not None:
             value = module.evaluate(for_each.expr)
             if isinstance(value, Unknown):
+                self._note_limit(module, block, file, "for_each", value.reason)
                 return [("", {"each": Unknown(reason=value.reason, expr=render(for_each.expr))})]
             if isinstance(value, Mapping):
                 items = [(str(k), v) for k, v in sorted(value.items())]
@@ -343,17 +351,36 @@ class TerraformLoader:
                 items = [(str(v), v) for v in value]
             else:
                 return [("", {})]
+            if len(items) > MAX_INSTANCES:
+                self._note_limit(module, block, file, "for_each",
+                                 f"{len(items)} instances; the first {MAX_INSTANCES} stand for all")
             return [(f"[{k!r}]".replace("'", '"'), {"each": {"key": k, "value": v}})
                     for k, v in items[:MAX_INSTANCES]]
         if count is not None:
             value = module.evaluate(count.expr)
             if isinstance(value, Unknown):
+                self._note_limit(module, block, file, "count", value.reason)
                 return [("", {"count": Unknown(reason=value.reason, expr=render(count.expr))})]
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 return [("", {})]
             n = int(value)
+            if n > MAX_INSTANCES:
+                self._note_limit(module, block, file, "count",
+                                 f"{n} instances; the first {MAX_INSTANCES} stand for all")
             return [(f"[{i}]", {"count": {"index": i}}) for i in range(min(n, MAX_INSTANCES))]
         return [("", {})]
+
+    def _note_limit(self, module: ModuleInstance, block: Block, file: HclFile | None,
+                    what: str, reason: str) -> None:
+        """Report a count/for_each that an evaluation bound (SPEC §9) kept from being evaluated."""
+        if file is None or not (reason.startswith(EVALUATION_BOUNDS) or "stand for all" in reason):
+            return
+        kind = f"{block.type}." if block.type in ("module", "data") else ""
+        local = f"{kind}{'.'.join(block.labels)}"
+        address = f"{module.address}.{local}" if module.address else local
+        note = (file.path, block.line, f"{address}: {what} not fully evaluated ({reason})")
+        if note not in self.limits:
+            self.limits.append(note)
 
     def _resources_of(self, module: ModuleInstance, block: Block, file: HclFile) -> list[Resource]:
         rtype, rname = block.labels
@@ -365,7 +392,7 @@ class TerraformLoader:
         suppressions = tuple(parse_comment_suppressions(file.comments, block.line, block.end_line,
                                                         span))
         groups: dict[tuple[Any, ...], dict[str, Any]] = {}
-        for instance_key, extra in self._instances(module, block):
+        for instance_key, extra in self._instances(module, block, file):
             if not instance_key and extra == {} and (block.body.attribute("count") or
                                                      block.body.attribute("for_each")):
                 pass
