@@ -82,7 +82,10 @@ def config_schema() -> dict[str, Any]:
 
 def find_config(start: Path) -> Path | None:
     """The nearest ``.sovlint.yaml`` or ``pyproject.toml`` with ``[tool.sovlint]`` upwards."""
-    here = start.resolve()
+    try:
+        here = start.resolve()
+    except (OSError, RuntimeError):  # a symbolic link loop: search from the link's directory
+        here = Path(os.path.abspath(start)).parent
     if here.is_file():
         here = here.parent
     for directory in (here, *here.parents):
