@@ -131,7 +131,7 @@ class TerraformLoader:
     # ----- parsing -----
     def module_config(self, directory: Path) -> ModuleConfig | None:
         """The parsed configuration of a directory (``None`` when it holds no .tf file)."""
-        key = directory.resolve()
+        key = Path(os.path.realpath(directory))  # never raises on a symbolic link loop
         if key in self._modules:
             return self._modules[key]
         files: list[HclFile] = []
@@ -276,7 +276,7 @@ class TerraformLoader:
         directory = self._module_directory(parent.config.directory, name, source, parent.address)
         if directory is None:
             return
-        key = str(directory.resolve())
+        key = os.path.realpath(directory)
         if key in parent.call_stack:
             result.errors.append((file.path, block.line,
                                   f"{address}: module calls itself (source {source!r}); not followed"))
@@ -307,13 +307,13 @@ class TerraformLoader:
             child = ModuleInstance(config=config, inputs=inputs, address=address, providers={},
                                    load_child=self.module_config, depth=parent.depth + 1,
                                    call_stack=(*parent.call_stack,
-                                               str(parent.config.directory.resolve())))
+                                               os.path.realpath(parent.config.directory)))
             child.providers = self._own_providers(child, inherited)
             self._collect(child, result)
 
     def _module_directory(self, base: Path, name: str, source: str, parent_address: str) -> Path | None:
         if source.startswith(("./", "../")):
-            return (base / source).resolve()
+            return Path(os.path.realpath(base / source))
         # remote module: where `terraform init` left it
         manifest = self._modules_manifest(base)
         key = f"{parent_address.replace('module.', '') + '.' if parent_address else ''}{name}"
@@ -324,7 +324,7 @@ class TerraformLoader:
     def _modules_manifest(self, base: Path) -> dict[str, Path]:
         import json
 
-        for directory in (base, *base.resolve().parents):
+        for directory in (base, *Path(os.path.realpath(base)).parents):
             path = directory / ".terraform" / "modules" / "modules.json"
             if path.is_file():
                 try:
