@@ -83,7 +83,10 @@ def config_schema() -> dict[str, Any]:
 
 def find_config(start: Path) -> Path | None:
     """The nearest ``.sovlint.yaml`` or ``pyproject.toml`` with ``[tool.sovlint]`` upwards."""
-    here = start.resolve()
+    try:
+        here = start.resolve()
+    except (OSError, RuntimeError):  # a symbolic link loop: search from the link's directory
+        here = Path(os.path.abspath(start)).parent
     if here.is_file():
         here = here.parent
     for directory in (here, *here.parents):
@@ -98,10 +101,16 @@ def find_config(start: Path) -> Path | None:
 
 
 def _read(path: Path) -> str:
+    from sovlint.parsers.text import decode_text
+
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read config file: {exc}", str(path)) from None
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file: {exc.strerror or exc}", str(path)) from None
+    text = decode_text(data)
+    if isinstance(text, tuple):  # binary or not UTF-8: say where
+        raise ConfigError(f"cannot read config file: {text[0]}", str(path), text[1])
+    return text
 
 
 def read_config_file(path: Path) -> tuple[dict[str, Any], Any]:

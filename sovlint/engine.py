@@ -100,6 +100,7 @@ def run_unit(unit: WorkUnit, config: Config, skip_dirs: frozenset[str] = frozens
             result.failures.append((display, None, message))
         if detail:
             result.errors.append(ScanError(unit.path, detail))
+            sys.stderr.write(f"sovlint: {unit.path}: {message}\n{detail}")  # --debug: the trace
         return result
 
 
@@ -276,6 +277,9 @@ def evaluate_all(policies: Sequence[Policy], resources: Sequence[Resource],
             try:
                 findings.extend(evaluate(policy, resource, view))
             except Exception as exc:  # report the rule, keep going
+                if config.debug:
+                    sys.stderr.write(f"sovlint: rule {policy.id} failed on {resource.address}\n"
+                                     + traceback.format_exc())
                 broken.add(policy.id)
                 errors.append(ScanError(policy.source_file,
                                         f"rule {policy.id} failed on {resource.address}: "

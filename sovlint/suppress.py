@@ -106,10 +106,15 @@ def read_baseline(path: Path) -> frozenset[str]:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write a file so that a killed run leaves the old one intact (temp file + rename)."""
+    """Write a file so that a killed run leaves the old one intact (temp file + rename).
+
+    The file keeps the permission bits of the one it replaces; a new file gets
+    the usual ones (0666 less the umask), not the 0600 of a temporary file.
+    """
     directory = path.parent if str(path.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
+        os.fchmod(fd, _output_mode(path))
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
             handle.flush()
@@ -121,6 +126,16 @@ def write_atomically(path: Path, text: str) -> None:
         except OSError:
             pass
         raise
+
+
+def _output_mode(path: Path) -> int:
+    """The permission bits of the existing ``path``, else 0666 less the process umask."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0o022)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def baseline_text(findings: Iterable[Finding]) -> str:

@@ -49,7 +49,7 @@ def repository_path(path: str, root: Path | None, cwd: Path | None = None) -> st
     except ValueError:
         try:
             relative = absolute.resolve().relative_to(root.resolve())
-        except (ValueError, OSError):
+        except (ValueError, OSError, RuntimeError):  # RuntimeError: a symbolic link loop
             return path
     return PurePosixPath(*relative.parts).as_posix() if relative.parts else "."
 

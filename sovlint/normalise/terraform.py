@@ -28,6 +28,8 @@ from sovlint.terraform.values import Unknown
 TF_SUFFIXES = (".tf", ".tf.json")
 #: count/for_each instances of a module call evaluated one by one.
 MAX_MODULE_INSTANCES = 16
+#: Reasons of the ``Unknown`` values that the evaluator's bounds produce (reported as errors).
+EVALUATION_BOUNDS = ("evaluation budget exceeded", "expression nested too deeply", "value too large")
 
 
 @dataclass
@@ -86,7 +88,10 @@ def parse_terraform_file(path: Path, display: str) -> HclFile | ParseFailure:
         except HclSyntaxError as exc:
             return ParseFailure(display, exc.line, f"cannot parse: {exc.message}")
 
-    result = cached_parse(path, f"hcl-{backend_name()}", read, parse)
+    # .tf and .tf.json files with the same bytes parse differently (an empty .tf is
+    # valid HCL, an empty .tf.json is not): they must not share a cache entry
+    kind = f"hcl-{backend_name()}" + ("-json" if display.endswith(".json") else "")
+    result = cached_parse(path, kind, read, parse)
     if isinstance(result, ParseFailure):
         if result.path != display:
             return ParseFailure(display, result.line, result.message)
@@ -154,6 +159,8 @@ class TerraformLoader:
         self.read_paths: set[str] = set()
         self.failures: dict[str, ParseFailure] = {}
         self._resolved: dict[Path, Path] = {}
+        #: count/for_each that hit an evaluation bound: (path, line, message), for the report
+        self.limits: list[tuple[str, int | None, str]] = []
 
     # ----- parsing -----
     def module_config(self, directory: Path) -> ModuleConfig | None:
@@ -163,8 +170,8 @@ class TerraformLoader:
         (or scanned as its own root) is read once per scan.
         """
         key = self._resolved.get(directory)
-        if key is None:
-            key = self._resolved[directory] = directory.resolve()
+        if key is None:  # realpath never raises on a symbolic link loop
+            key = self._resolved[directory] = Path(os.path.realpath(directory))
         if key in self._modules:
             return self._modules[key]
         shared = _MODULE_CONFIGS.get(key)
@@ -219,7 +226,9 @@ class TerraformLoader:
         root = ModuleInstance(config=config, inputs=inputs, address="", providers={},
                               load_child=self.module_config)
         root.providers = self._own_providers(root, {})
+        self.limits = []
         self._collect(root, result)
+        result.errors.extend(self.limits)
         return result
 
     def _own_providers(self, module: ModuleInstance,
@@ -301,7 +310,7 @@ class TerraformLoader:
         directory = self._module_directory(parent.config.directory, name, source, parent.address)
         if directory is None:
             return
-        key = str(directory.resolve())
+        key = os.path.realpath(directory)
         if key in parent.call_stack:
             result.errors.append((file.path, block.line,
                                   f"{address}: module calls itself (source {source!r}); not followed"))
@@ -325,20 +334,20 @@ class TerraformLoader:
                     inherited[child_key] = target if target is not None else ProviderInstance(
                         parent_key, None, None, None)
         # one child per count/for_each instance (same address, SPEC §1); identical results merge
-        instances = self._instances(parent, block)[:MAX_MODULE_INSTANCES]
+        instances = self._instances(parent, block, file)[:MAX_MODULE_INSTANCES]
         for _key, extra in instances:
             inputs = {a.name: parent.evaluate(a.expr, extra) for a in block.body.attributes
                       if a.name not in reserved}
             child = ModuleInstance(config=config, inputs=inputs, address=address, providers={},
                                    load_child=self.module_config, depth=parent.depth + 1,
                                    call_stack=(*parent.call_stack,
-                                               str(parent.config.directory.resolve())))
+                                               os.path.realpath(parent.config.directory)))
             child.providers = self._own_providers(child, inherited)
             self._collect(child, result)
 
     def _module_directory(self, base: Path, name: str, source: str, parent_address: str) -> Path | None:
         if source.startswith(("./", "../")):
-            return (base / source).resolve()
+            return Path(os.path.realpath(base / source))
         # remote module: where `terraform init` left it
         manifest = self._modules_manifest(base)
         key = f"{parent_address.replace('module.', '') + '.' if parent_address else ''}{name}"
@@ -349,7 +358,7 @@ class TerraformLoader:
     def _modules_manifest(self, base: Path) -> dict[str, Path]:
         import json
 
-        for directory in (base, *base.resolve().parents):
+        for directory in (base, *Path(os.path.realpath(base)).parents):
             path = directory / ".terraform" / "modules" / "modules.json"
             self.read_paths.add(os.path.abspath(path))
             if path.is_file():
@@ -362,12 +371,14 @@ class TerraformLoader:
         return {}
 
     # ----- one resource block -----
-    def _instances(self, module: ModuleInstance, block: Block) -> list[tuple[str, dict[str, Any]]]:
+    def _instances(self, module: ModuleInstance, block: Block,
+                   file: HclFile | None = None) -> list[tuple[str, dict[str, Any]]]:
         count = block.body.attribute("count")
         for_each = block.body.attribute("for_each")
         if for_each is not None:
             value = module.evaluate(for_each.expr)
             if isinstance(value, Unknown):
+                self._note_limit(module, block, file, "for_each", value.reason)
                 return [("", {"each": Unknown(reason=value.reason, expr=render(for_each.expr))})]
             if isinstance(value, Mapping):
                 items = [(str(k), v) for k, v in sorted(value.items())]
@@ -375,17 +386,36 @@ class TerraformLoader:
                 items = [(str(v), v) for v in value]
             else:
                 return [("", {})]
+            if len(items) > MAX_INSTANCES:
+                self._note_limit(module, block, file, "for_each",
+                                 f"{len(items)} instances; the first {MAX_INSTANCES} stand for all")
             return [(f"[{k!r}]".replace("'", '"'), {"each": {"key": k, "value": v}})
                     for k, v in items[:MAX_INSTANCES]]
         if count is not None:
             value = module.evaluate(count.expr)
             if isinstance(value, Unknown):
+                self._note_limit(module, block, file, "count", value.reason)
                 return [("", {"count": Unknown(reason=value.reason, expr=render(count.expr))})]
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 return [("", {})]
             n = int(value)
+            if n > MAX_INSTANCES:
+                self._note_limit(module, block, file, "count",
+                                 f"{n} instances; the first {MAX_INSTANCES} stand for all")
             return [(f"[{i}]", {"count": {"index": i}}) for i in range(min(n, MAX_INSTANCES))]
         return [("", {})]
+
+    def _note_limit(self, module: ModuleInstance, block: Block, file: HclFile | None,
+                    what: str, reason: str) -> None:
+        """Report a count/for_each that an evaluation bound (SPEC §9) kept from being evaluated."""
+        if file is None or not (reason.startswith(EVALUATION_BOUNDS) or "stand for all" in reason):
+            return
+        kind = f"{block.type}." if block.type in ("module", "data") else ""
+        local = f"{kind}{'.'.join(block.labels)}"
+        address = f"{module.address}.{local}" if module.address else local
+        note = (file.path, block.line, f"{address}: {what} not fully evaluated ({reason})")
+        if note not in self.limits:
+            self.limits.append(note)
 
     def _resources_of(self, module: ModuleInstance, block: Block, file: HclFile) -> list[Resource]:
         rtype, rname = block.labels
@@ -397,7 +427,7 @@ class TerraformLoader:
         suppressions = tuple(parse_comment_suppressions(file.comments, block.line, block.end_line,
                                                         span))
         groups: dict[tuple[Any, ...], dict[str, Any]] = {}
-        for instance_key, extra in self._instances(module, block):
+        for instance_key, extra in self._instances(module, block, file):
             if not instance_key and extra == {} and (block.body.attribute("count") or
                                                      block.body.attribute("for_each")):
                 pass

@@ -101,6 +101,10 @@ def _scalar(node: Any) -> Any:
     return Tagged(tag, value)
 
 
+#: Tags PyYAML's unsafe loaders turn into Python objects: refused, never constructed.
+_PYTHON_TAG = "tag:yaml.org,2002:python/"
+
+
 class _Builder:
     def __init__(self) -> None:
         self.nodes = 0
@@ -116,6 +120,9 @@ class _Builder:
                 f"document expands to more than {MAX_NODES} nodes (alias bomb?)",
                 node.start_mark.line + 1,
             )
+        if node.tag and node.tag.startswith(_PYTHON_TAG):
+            raise YamlError(f"Python object tag {node.tag[len('tag:yaml.org,2002:'):]!r} is not allowed",
+                            node.start_mark.line + 1)
         if isinstance(node, yaml.ScalarNode):
             return _scalar(node)
         if isinstance(node, yaml.SequenceNode):
@@ -181,6 +188,11 @@ def load_documents(text: str) -> Iterator[Any]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         raise YamlError(f"invalid YAML: {exc.problem or exc}", line) from None
+    except yaml.reader.ReaderError as exc:  # a control character: no mark, a position
+        line = text.count("\n", 0, max(exc.position, 0)) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+        raise YamlError(f"invalid YAML: unacceptable character #x{code:04x}",
+                        line) from None
     except yaml.YAMLError as exc:
         raise YamlError(f"invalid YAML: {exc}") from None
     except RecursionError:

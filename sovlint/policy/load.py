@@ -19,6 +19,10 @@ OPERATORS = ("equals", "in", "not_in", "contains", "none_of", "exists", "matches
              "gt", "ge", "lt", "le")
 
 
+#: Policy documents nested deeper than this are refused (conditions are checked recursively).
+MAX_POLICY_DEPTH = 64
+
+
 class PolicyError(Exception):
     """A policy file that cannot be used: file, line and reason."""
 
@@ -157,6 +161,28 @@ def load_policy_text(text: str, path: str) -> list[Policy]:
     if len(docs) != 1:
         raise PolicyError(path, 1, "a policy file holds exactly one YAML document")
     doc = docs[0]
+    deep = _too_deep(doc)
+    if deep is not None:  # validation and evaluation recurse: refuse before either runs
+        raise PolicyError(path, deep, f"nested deeper than {MAX_POLICY_DEPTH} levels")
+    try:
+        return _load_document(doc, path)
+    except RecursionError:
+        raise PolicyError(path, None, "nested too deeply") from None
+
+
+def _too_deep(doc: Any) -> int | None:
+    """The line of the first value nested deeper than ``MAX_POLICY_DEPTH``, or ``None``."""
+    stack = [(doc, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_POLICY_DEPTH:
+            return getattr(node, "line", None) or 1
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return None
+
+
+def _load_document(doc: Any, path: str) -> list[Policy]:
     errors = list(_validator().iter_errors(doc))
     if errors:
         error = _best_error(errors)
@@ -222,10 +248,14 @@ def load_policies(paths: Iterable[Path]) -> list[Policy]:
 
 def _load_policy_files(files: Iterable[Path]) -> list[Policy]:
     policies: list[Policy] = []
+    from sovlint.parsers.text import decode_text
+
     for path in files:
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise PolicyError(str(path), None, f"cannot read policy file: {exc}") from None
+            text = decode_text(path.read_bytes())
+        except OSError as exc:
+            raise PolicyError(str(path), None, f"cannot read policy file: {exc.strerror or exc}") from None
+        if isinstance(text, tuple):  # binary or not UTF-8: say where
+            raise PolicyError(str(path), text[1], f"cannot read policy file: {text[0]}")
         policies.extend(load_policy_text(text, str(path)))
     return policies
