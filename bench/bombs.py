@@ -23,7 +23,7 @@ from bomb_files import BOMBS, write_bomb  # noqa: E402
 
 def measure(base: Path) -> tuple[int, float, int, dict]:
     """Scan ``base``: (exit code, seconds, peak RSS in KiB, JSON report)."""
-    from conftest import run_sovlint  # the tests' runner: /usr/bin/time for the peak memory
+    from hostile import run_sovlint  # the tests' runner: /usr/bin/time for the peak memory
 
     run = run_sovlint(base, "scan", "tree", "--format", "json", "--no-color", timeout=600)
     return run.code, run.seconds, run.max_rss_kib, json.loads(run.stdout) if run.stdout else {}

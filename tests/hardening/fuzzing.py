@@ -48,7 +48,7 @@ def corpus_seeds(limit_per_format: int | None = None, extra: Path | None = None)
     """
     from sovlint.discover import discover
 
-    from conftest import ROOT, VALID, write_valid
+    from hostile import ROOT, VALID, write_valid
 
     roots = [ROOT / "examples", ROOT / "tests" / "fixtures"]
     if CORPUS.is_dir():

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from bomb_files import BOMBS, HUGE_BYTES, NEIGHBOUR, huge_file, write_bomb
-from conftest import run_sovlint
+from hostile import run_sovlint
 
 #: Generous bounds for the whole run of every bomb (about 25 s and 130 MiB on a 2-core machine).
 MAX_SECONDS = 90

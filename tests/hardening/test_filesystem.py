@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from conftest import run_sovlint
+from hostile import run_sovlint
 
 BUCKET = 'resource "aws_s3_bucket" "{name}" {{\n  region = "us-east-1"\n}}\n'
 

@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from conftest import CORPUS, ROOT, cli_env, run_sovlint, write_valid
+from hostile import CORPUS, ROOT, cli_env, run_sovlint, write_valid
 
 BLOCK_SOCKETS = textwrap.dedent("""
     import socket, sys

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from conftest import run_sovlint, write_valid
+from hostile import run_sovlint, write_valid
 
 PLUGIN = '''
 class Broken:

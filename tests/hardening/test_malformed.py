@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from conftest import VALID, run_sovlint, write_valid
+from hostile import VALID, run_sovlint, write_valid
 
 SOV900, CLEAN = "SOV900", "clean"
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from conftest import write_valid
+from hostile import write_valid
 
 HEAD = "id: ORG001\nname: x\nseverity: low\ntitle: t\nmessage: m\n"
 

@@ -1,4 +1,4 @@
-"""Shared helpers of the hardening tests (SPEC §9): valid samples, hostile trees, CLI runs.
+"""Helpers of the hardening tests (SPEC §9): valid samples, hostile trees, CLI runs.
 
 Every CLI run gets its own parse cache under the test's ``tmp_path`` and runs
 from there, so no ``.sovlint.yaml`` above the scanned tree is ever found and
