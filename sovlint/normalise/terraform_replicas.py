@@ -59,6 +59,13 @@ class ReplicaLink:
 
 Evaluate = Callable[[Expr], Any]
 
+#: Copies declared by nested blocks naming a region: type -> (block, argument, what the copy is).
+_REGION_BLOCKS = {
+    "aws_dynamodb_table": ("replica", "region_name", "DynamoDB global table replica"),
+    "aws_dynamodb_global_table": ("replica", "region_name", "DynamoDB global table (2017) replica"),
+    "azurerm_cosmosdb_account": ("geo_location", "location", "Cosmos DB geo_location"),
+}
+
 #: Copies declared as their own resource -> the argument naming what they copy.
 _COPY_SOURCES = {
     "aws_ebs_snapshot_copy": "source_snapshot_id",
@@ -103,13 +110,19 @@ def replica_links(block: Block, span: SourceSpan, evaluate: Evaluate,
     """The copies a resource block declares (of itself or of another resource)."""
     rtype = block.labels[0]
     links: list[ReplicaLink] = []
+    if rtype in _REGION_BLOCKS:  # copies named by a region in nested blocks
+        block_type, argument, via = _REGION_BLOCKS[rtype]
+        for nested in _nested(block, block_type):
+            attr = nested.body.attribute(argument)
+            if attr is not None:
+                links.append(ReplicaLink(None, _region_replica(evaluate(attr.expr), attr.expr, via, span)))
     if rtype == "aws_s3_bucket_replication_configuration":
         bucket = block.body.attribute("bucket")
         source = referenced_resource(bucket.expr) if bucket is not None else None
         for destination in _nested(block, "rule", "destination"):
             attr = destination.body.attribute("bucket")
             if attr is not None:
-                links.append(ReplicaLink(source or ("?", "?"), _destination(
+                links.append(ReplicaLink(source, _destination(
                     attr.expr, evaluate, region_of, "S3 replication", span)))
     elif rtype == "aws_s3_bucket":  # legacy inline replication_configuration
         for destination in _nested(block, "replication_configuration", "rules", "destination"):
@@ -117,12 +130,6 @@ def replica_links(block: Block, span: SourceSpan, evaluate: Evaluate,
             if attr is not None:
                 links.append(ReplicaLink(None, _destination(
                     attr.expr, evaluate, region_of, "S3 replication", span)))
-    elif rtype == "aws_dynamodb_table":
-        for replica in _nested(block, "replica"):
-            attr = replica.body.attribute("region_name")
-            if attr is not None:
-                value = evaluate(attr.expr)
-                links.append(ReplicaLink(None, _region_replica(value, attr.expr, "DynamoDB global table replica", span)))
     elif rtype == "aws_dynamodb_table_replica":
         arn = block.body.attribute("global_table_arn")
         target = referenced_resource(arn.expr) if arn is not None else None
@@ -150,19 +157,6 @@ def replica_links(block: Block, span: SourceSpan, evaluate: Evaluate,
         if source is not None:
             links.append(ReplicaLink(source, Replica(via=f"{rtype[4:].replace('_', ' ')}",
                                                      region=None, declared_at=span)))
-    elif rtype == "aws_dynamodb_global_table":
-        for replica in _nested(block, "replica"):
-            attr = replica.body.attribute("region_name")
-            if attr is not None:
-                links.append(ReplicaLink(None, _region_replica(
-                    evaluate(attr.expr), attr.expr, "DynamoDB global table (2017) replica", span)))
-
-    elif rtype == "azurerm_cosmosdb_account":
-        for location in _nested(block, "geo_location"):
-            attr = location.body.attribute("location")
-            if attr is not None:
-                links.append(ReplicaLink(None, _region_replica(
-                    evaluate(attr.expr), attr.expr, "Cosmos DB geo_location", span)))
     elif rtype == "azurerm_mssql_failover_group":
         for partner in _nested(block, "partner_server"):
             attr = partner.body.attribute("id")
