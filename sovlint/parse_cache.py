@@ -44,8 +44,20 @@ def cache_dir() -> Path:
     return Path(base) / "sovlint"
 
 
+_code_stamps: list[str] = []
+
+
+def _code_stamp() -> str:
+    """sovlint's version and the state of its own code: a changed checkout never reads old entries."""
+    if not _code_stamps:
+        package = Path(__file__).parent
+        latest = max((p.stat().st_mtime_ns for p in package.rglob("*.py")), default=0)
+        _code_stamps.append(f"v{__version__}-{latest:x}")
+    return _code_stamps[0]
+
+
 def _entry(digest: str, kind: str) -> Path:
-    return cache_dir() / f"v{__version__}" / kind / digest[:2] / f"{digest}.pickle"
+    return cache_dir() / _code_stamp() / kind / digest[:2] / f"{digest}.pickle"
 
 
 def cached_parse(path: Path, kind: str, read: Callable[[], bytes | None],

@@ -14,7 +14,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from sovlint.catalog import ProviderCatalog
 from sovlint.hcl.render import render
@@ -531,7 +531,66 @@ class TerraformLoader:
                         for b in nested]
             return None
 
-        return resource_facts(block.labels[0], value_of)
+        facts = resource_facts(block.labels[0], value_of)
+        endpoints = self._saas_endpoints(module, block, extra)
+        if endpoints:
+            from sovlint.normalise.saas import saas_attributes
+
+            facts.update(saas_attributes(endpoints))
+        return facts
+
+    def _saas_endpoints(self, module: ModuleInstance, block: Block,
+                        extra: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """SaaS endpoints in the URLs a resource is configured with (webhooks, exporters, APIs)."""
+        values: list[tuple[str, str]] = []
+        for path, attr in _url_attributes(block.body, ""):
+            for text in _strings(module.evaluate(attr.expr, extra)):
+                values.append((f"argument {path}", text))
+        if not values:
+            return []
+        from sovlint.normalise.saas import endpoints_in
+
+        return endpoints_in(values)
+
+
+def _mentions_url(expr: Any) -> bool:
+    """Whether an expression's source holds a URL (cheap: no evaluation)."""
+    from sovlint.hcl.syntax import Literal, ObjectExpr, Template, TupleExpr
+
+    if isinstance(expr, Literal):
+        return isinstance(expr.value, str) and "://" in expr.value
+    if isinstance(expr, Template):
+        return any(isinstance(p, str) and "://" in p for p in expr.parts)
+    if isinstance(expr, TupleExpr):
+        return any(_mentions_url(e) for e in expr.items)
+    if isinstance(expr, ObjectExpr):
+        return any(_mentions_url(v) for _, v in expr.items)
+    return False
+
+
+def _url_attributes(body: Any, prefix: str, depth: int = 0) -> Iterator[tuple[str, Attribute]]:
+    """Attributes (nested blocks included, a few levels deep) whose source holds a URL."""
+    for attr in body.attributes:
+        if _mentions_url(attr.expr):
+            yield f"{prefix}{attr.name}", attr
+    if depth < 4:
+        for nested in body.blocks:
+            yield from _url_attributes(nested.body, f"{prefix}{nested.type}.", depth + 1)
+
+
+def _strings(value: Any, limit: int = 200) -> list[str]:
+    """The string leaves of an evaluated value (bounded)."""
+    found: list[str] = []
+    stack = [value]
+    while stack and len(found) < limit:
+        item = stack.pop()
+        if isinstance(item, str):
+            found.append(item)
+        elif isinstance(item, Mapping):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return found
 
 
 def _region_in(module: ModuleInstance, body: Any, names: Sequence[str], extra: Mapping[str, Any],
