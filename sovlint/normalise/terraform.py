@@ -291,10 +291,40 @@ class TerraformLoader:
                         f"{where.reason if isinstance(where, Unknown) else 'region unknown'}")
                 for index in targets:
                     added.setdefault(index, []).append(replica)
+        self._link_global_clusters(module, resources, by_local, added)
         if not added:
             return resources
         return [dataclasses.replace(r, replicas=(*r.replicas, *added.get(i, ())))
                 for i, r in enumerate(resources)]
+
+    def _link_global_clusters(self, module: ModuleInstance, resources: list[Resource],
+                              by_local: Mapping[tuple[str, str], list[int]],
+                              added: dict[int, list[Replica]]) -> None:
+        """Aurora global databases: each member cluster's data is copied to every other member."""
+        from sovlint.normalise.terraform_replicas import referenced_resource
+
+        members: dict[tuple[str, str], list[tuple[int, SourceSpan]]] = {}
+        for located in module.config.resources:
+            block = located.node
+            assert isinstance(block, Block)
+            attr = block.body.attribute("global_cluster_identifier")
+            target = referenced_resource(attr.expr) if attr is not None else None
+            if block.labels[0] != "aws_rds_cluster" or target is None:
+                continue
+            span = SourceSpan(located.file.path, block.line, block.end_line)
+            for index in by_local.get((block.labels[0], block.labels[1]), []):
+                members.setdefault(target, []).append((index, span))
+        for group in members.values():
+            for index, _ in group:
+                for other, span in group:
+                    if other == index:
+                        continue
+                    region = resources[other].region
+                    added.setdefault(index, []).append(Replica(
+                        via="Aurora global database member", region=region, declared_at=span,
+                        unresolved=None if region else
+                        f"global database member {resources[other].address}: "
+                        + ("; ".join(resources[other].unresolved) or "region unknown")))
 
     def _follow_module(self, parent: ModuleInstance, name: str, block: Block,
                        file: HclFile, result: ModuleResult) -> None:
@@ -490,6 +520,11 @@ class TerraformLoader:
             found = _region_in(module, nested.body, names, extra, f"{nested.type}.")
         if found is not None:
             return found
+        if not settings.get("provider_region_attributes", ["region"]):
+            # no provider-wide region (azurerm): a child resource lives where its parent does
+            inherited = self._parent_region(module, block)
+            if inherited is not None:
+                return inherited
         label = provider_text or (provider.key if provider is not None else
                                   block.labels[0].split("_", 1)[0])
         if provider is None or provider.block is None:
@@ -504,6 +539,28 @@ class TerraformLoader:
             reason = value.reason if isinstance(value, Unknown) else "not a region name"
             return None, [f"provider {label}: {name} = {text} ({reason})"]
         return None, [f"provider {label} sets no region; it comes from the environment at deploy time"]
+
+    def _parent_region(self, module: ModuleInstance,
+                       block: Block) -> tuple[str | None, list[str]] | None:
+        """The location of the resource an argument (``server_id``, ``storage_account_name``...) points to."""
+        from sovlint.normalise.terraform_replicas import referenced_resource
+
+        for attr in block.body.attributes:
+            if not attr.name.endswith(("_id", "_name")):
+                continue
+            target = referenced_resource(attr.expr)
+            if target is None or target[0] == block.labels[0]:
+                continue
+            parent = module.lookup(target[0])
+            try:
+                location = parent[target[1]]["location"] if target[1] in parent else None
+            except (KeyError, TypeError):
+                continue
+            if isinstance(location, str) and location:
+                return location, []
+            if isinstance(location, Unknown):
+                return None, [f"{attr.name} = {render(attr.expr)}: its location is unknown ({location.reason})"]
+        return None
 
     def _tags(self, module: ModuleInstance, block: Block, extra: Mapping[str, Any]) -> Any:
         for name in ("tags", "labels"):

@@ -166,6 +166,25 @@ def replica_links(block: Block, span: SourceSpan, evaluate: Evaluate,
                 if source is not None:
                     links.append(ReplicaLink(source, _destination(
                         attr.expr, evaluate, region_of, "Azure SQL failover group", span)))
+    elif rtype == "azurerm_mssql_database":
+        mode = block.body.attribute("create_mode")
+        source_attr = block.body.attribute("creation_source_database_id")
+        if mode is not None and evaluate(mode.expr) in ("Secondary", "OnlineSecondary") \
+                and source_attr is not None:
+            source = referenced_resource(source_attr.expr)
+            if source is not None:
+                links.append(ReplicaLink(source, Replica(via="Azure SQL geo-replica", region=None,
+                                                         declared_at=span)))
+    elif rtype == "google_storage_bucket":
+        for placement in _nested(block, "custom_placement_config"):
+            attr = placement.body.attribute("data_locations")
+            value = evaluate(attr.expr) if attr is not None else None
+            if isinstance(value, list):
+                for location in value:
+                    if isinstance(location, str):
+                        links.append(ReplicaLink(None, Replica(via="dual-region bucket location",
+                                                               region=location.lower(),
+                                                               declared_at=span)))
     elif rtype == "google_sql_database_instance":
         attr = block.body.attribute("master_instance_name")
         if attr is not None:
