@@ -363,13 +363,14 @@ def main() -> int:
     if crashed:
         print()
         for r in crashed:
-            c = r.checkov_crash
-            print(f"Checkov {r.framework}: the run over all files crashed after {c.wall:.1f} s (exit {c.rc}, no "
+            crash = r.checkov_crash
+            assert crash is not None
+            print(f"Checkov {r.framework}: the run over all files crashed after {crash.wall:.1f} s (exit {crash.rc}, no "
                   f"report); the timed runs skip the {len(r.crashers)} files that crash it alone: "
                   + ", ".join(r.crashers))
     if pre_sov:
         s = statistics.median(r.wall for r in pre_sov)
-        c = statistics.median(r.wall for r in pre_ck)
+        c: float = statistics.median(r.wall for r in pre_ck)
         ok = "ok" if s <= PRECOMMIT_TARGET_S and c / s >= PRECOMMIT_RATIO else "MISSED"
         print()
         print(f"pre-commit, one file ({PRECOMMIT_FILE}), medians of 5: sovlint {s:.2f} s "
