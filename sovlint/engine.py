@@ -122,7 +122,35 @@ def _run_unit(unit: WorkUnit, config: Config) -> UnitResult:
     normalise = _format_normalisers().get(unit.kind)
     if normalise is None:
         return result
-    return normalise(unit, config)
+    if unit.kind not in CACHED_MANIFESTS:  # renderers read whole trees and run tools
+        return normalise(unit, config)
+    from sovlint.parse_cache import cached_unit
+
+    manifest_key = (unit.kind, os.getcwd(), os.path.realpath(unit.path), unit.reported,
+                    repr(config.clusters), config.aws_default_region,
+                    config.azure_resource_group_location, config.catalog)
+    return cached_unit(manifest_key, lambda: (normalise(unit, config), _manifest_dependencies(unit)))
+
+
+#: Manifest formats whose result depends only on the file and its siblings (cacheable).
+CACHED_MANIFESTS = frozenset({KUBERNETES, CLOUDFORMATION, ARM, ARM_PARAMETERS, PLAN})
+
+
+def _manifest_dependencies(unit: WorkUnit) -> list[str]:
+    """The file, its folder, and the sibling files a normaliser may read (StorageClasses,
+    ConfigMaps, eksctl clusters, ARM parameter files)."""
+    from sovlint.datafiles import policies_dir
+
+    path = os.path.abspath(unit.path)
+    folder = os.path.dirname(path)
+    try:
+        siblings = [os.path.join(folder, n) for n in os.listdir(folder)
+                    if n.lower().endswith((".yaml", ".yml", ".json"))]
+    except OSError:
+        siblings = []
+    shipped = [str(p) for p in policies_dir().glob("*.yaml")]
+    catalog = [str(p) for p in (policies_dir() / "catalog").glob("*.yaml")]
+    return [path, folder, *siblings, *shipped, *catalog]
 
 
 def _terraform_unit(unit: WorkUnit, config: Config,

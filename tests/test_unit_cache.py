@@ -62,3 +62,25 @@ def test_no_cache_and_var_flags_are_part_of_the_key(tmp_path: Path) -> None:
     assert _regions(_scan(work, cache, ".", "--var", "r=us-west-2")) == {"aws_s3_bucket.b": "us-west-2"}
     _scan(work, tmp_path / "other-cache", ".", "--no-cache")
     assert not (tmp_path / "other-cache").exists()
+
+
+def test_a_manifest_result_follows_its_siblings(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    work = write_tree(tmp_path / "work", {
+        ".sovlint.yaml": "kubernetes:\n  clusters:\n    - paths: ['k8s/*']\n      provider: ovh\n      region: GRA\n",
+        "k8s/pvc.yaml": "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\n"
+                        "spec:\n  storageClassName: fast\n",
+        "k8s/class.yaml": "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: fast\n"
+                          "provisioner: ebs.csi.aws.com\nparameters:\n  region: eu-west-3\n",
+    })
+
+    def pvc(doc: dict) -> tuple[str | None, str | None]:  # type: ignore[type-arg]
+        found = next(r for r in doc["resources"] if r["address"] == "PersistentVolumeClaim/data")
+        return found["provider"], found["country"]
+
+    assert pvc(_scan(work, cache, "k8s")) == ("aws", "FR")
+    assert pvc(_scan(work, cache, "k8s")) == ("aws", "FR")
+    # the class in a sibling file now provisions elsewhere: the claim's cached result must not be reused
+    _touch_later(work / "k8s" / "class.yaml", "apiVersion: storage.k8s.io/v1\nkind: StorageClass\n"
+                 "metadata:\n  name: fast\nprovisioner: ebs.csi.aws.com\nparameters:\n  region: us-east-1\n")
+    assert pvc(_scan(work, cache, "k8s")) == ("aws", "US")
