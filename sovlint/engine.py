@@ -245,16 +245,57 @@ def collect(units: Sequence[WorkUnit], config: Config, jobs: int,
     import multiprocessing
 
     context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
-    # big units first, so that the tail is short
-    order = sorted(range(len(units)), key=lambda i: -len(units[i].reported))
     results: list[UnitResult | None] = [None] * len(units)
+    count = 0
     with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        futures = {pool.submit(run_unit, units[i], config): i for i in order}
-        for count, future in enumerate(cf.as_completed(futures), 1):
-            results[futures[future]] = future.result()
+        futures = {pool.submit(_run_batch, [units[i] for i in batch], config): batch
+                   for batch in plan_batches(units, jobs)}
+        for future in cf.as_completed(futures):
+            batch = futures[future]
+            for index, result in zip(batch, future.result()):
+                results[index] = result
+            count += len(batch)
             if progress is not None:
                 progress(count, total)
     return [r if r is not None else UnitResult() for r in results]
+
+
+def _run_batch(units: Sequence[WorkUnit], config: Config) -> list[UnitResult]:
+    """Run units one after the other in one worker (they share the modules it has read)."""
+    return [run_unit(unit, config) for unit in units]
+
+
+def plan_batches(units: Sequence[WorkUnit], jobs: int) -> list[list[int]]:
+    """Unit indexes in batches, one per task: Terraform roots that probably call the same
+    modules (same top folders) stay together so that a worker reads each module once;
+    batches are filled largest first and sized so that every worker gets several."""
+    sizes = [max(len(u.reported), 1) for u in units]
+    target = max(sum(sizes) // (jobs * 4), 1)
+    paths = [os.path.abspath(u.path).split(os.sep) for u in units]
+    common = os.path.commonpath([os.path.abspath(u.path) for u in units]).split(os.sep)
+    groups: dict[str, list[int]] = {}
+    for depth in range(1, 8):  # the shallowest grouping with enough groups to share the work
+        groups = {}
+        for index, parts in enumerate(paths):
+            if units[index].kind != TERRAFORM:
+                key = f"#{index}"  # manifests share nothing: their own group
+            else:
+                key = os.sep.join(parts[len(common):len(common) + depth])
+            groups.setdefault(key, []).append(index)
+        if max(sum(sizes[i] for i in g) for g in groups.values()) <= target * 2 \
+                or len(groups) >= jobs * 4:
+            break
+    ordered = sorted(groups.values(), key=lambda g: -sum(sizes[i] for i in g))
+    batches: list[list[int]] = []
+    current: list[int] = []
+    for group in ordered:
+        current.extend(group)
+        if sum(sizes[i] for i in current) >= target:
+            batches.append(current)
+            current = []
+    if current:
+        batches.append(current)
+    return batches
 
 
 def select_policies(config: Config) -> list[Policy]:
