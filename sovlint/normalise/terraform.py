@@ -23,7 +23,7 @@ from sovlint.model import Replica, Resource, SourceSpan, Suppression
 from sovlint.suppress import parse_comment_suppressions
 from sovlint.terraform.instance import MAX_INSTANCES, MAX_MODULE_DEPTH, ModuleInstance, ProviderInstance
 from sovlint.terraform.module import ModuleConfig, load_module, provider_key
-from sovlint.terraform.values import Unknown
+from sovlint.terraform.values import OpenMapping, Unknown
 
 TF_SUFFIXES = (".tf", ".tf.json")
 #: count/for_each instances of a module call evaluated one by one.
@@ -113,10 +113,6 @@ def _tfvars_values(hcl_file: HclFile) -> dict[str, Any]:
     return {a.name: evaluate_or_unknown(a.expr, _Empty()) for a in hcl_file.body.attributes}
 
 
-def _env_value(text: str) -> Any:
-    return text
-
-
 #: Module directories read in this process: real path -> (configuration, parse failures).
 _MODULE_CONFIGS: dict[Path, tuple[ModuleConfig | None, list[ParseFailure]]] = {}
 
@@ -194,7 +190,7 @@ class TerraformLoader:
         values: dict[str, Any] = {}
         for name, value in sorted(self.options.environ.items()):
             if name.startswith("TF_VAR_"):
-                values[name[len("TF_VAR_"):]] = _env_value(value)
+                values[name[len("TF_VAR_"):]] = value
         auto = []
         for name in ("terraform.tfvars", "terraform.tfvars.json"):
             if (directory / name).is_file():
@@ -458,9 +454,6 @@ class TerraformLoader:
                                                         span))
         groups: dict[tuple[Any, ...], dict[str, Any]] = {}
         for instance_key, extra in self._instances(module, block, file):
-            if not instance_key and extra == {} and (block.body.attribute("count") or
-                                                     block.body.attribute("for_each")):
-                pass
             region, unresolved = self._region(module, block, provider, provider_id, extra, provider_text)
             tags = self._tags(module, block, extra)
             group_key = (region, tuple(unresolved))
@@ -552,10 +545,10 @@ class TerraformLoader:
             if target is None or target[0] == block.labels[0]:
                 continue
             parent = module.lookup(target[0])
-            try:
-                location = parent[target[1]]["location"] if target[1] in parent else None
-            except (KeyError, TypeError):
+            attributes = parent[target[1]] if isinstance(parent, Mapping) and target[1] in parent else None
+            if not isinstance(attributes, OpenMapping):
                 continue
+            location = attributes["location"] if "location" in attributes else attributes.missing("location")
             if isinstance(location, str) and location:
                 return location, []
             if isinstance(location, Unknown):

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Mapping
 
 from sovlint.hcl.render import render
-from sovlint.hcl.syntax import Attribute, Block, Body, Expr
+from sovlint.hcl.syntax import Attribute, Block, Expr
 from sovlint.terraform.evaluator import evaluate_or_unknown
-from sovlint.terraform.scope import LazyMapping
-from sovlint.terraform.module import Located, ModuleConfig, provider_key
-from sovlint.terraform.values import Unknown
+from sovlint.terraform.module import ModuleConfig
+from sovlint.terraform.values import LazyMapping, Unknown
 
 #: Modules nested deeper than this are not followed (and a module that calls itself stops here).
 MAX_MODULE_DEPTH = 12
@@ -76,31 +75,36 @@ class ModuleInstance:
     load_child: Callable[[Path], ModuleConfig | None]
     depth: int = 0
     call_stack: tuple[str, ...] = ()
-    _locals_in_progress: list[str] = field(default_factory=list)
-    _local_values: dict[str, Any] = field(default_factory=dict)
-    _resource_values: dict[tuple[str, str, str], Any] = field(default_factory=dict)
+    _roots: dict[str, Any] = field(default_factory=dict)
 
     # ----- scope -----
     def lookup(self, name: str, line: int = 0) -> Any:
-        """The value of a root name in this module's scope."""
+        """The value of a root name in this module's scope (mappings built once, memoised)."""
+        if name in self._roots:
+            return self._roots[name]
+        value = self._root(name)
+        self._roots[name] = value
+        return value
+
+    def _root(self, name: str) -> Any:
+        config = self.config
         if name == "var":
-            return LazyMapping(self._variable, self.config.variables.keys(), "var")
-        if name == "local":
-            return LazyMapping(self._local, self.config.locals.keys(), "local")
+            return LazyMapping("var", list(config.variables), self._variable)
+        if name == "local":  # LazyMapping reports cycles between locals
+            return LazyMapping("local", list(config.locals), self._local)
         if name == "path":
-            directory = str(self.config.directory)
+            directory = str(config.directory)
             return {"module": directory, "root": directory, "cwd": "."}
         if name == "terraform":
             return {"workspace": "default"}
         if name == "module":
-            return LazyMapping(self._module_output, self.config.module_calls.keys(), "module")
+            return LazyMapping("module", list(config.module_calls), self._module_output)
         if name == "data":
-            types = {b.node.labels[0] for b in self.config.data_sources}  # type: ignore[union-attr]
-            return LazyMapping(lambda t: self._resources_of("data", t), types, "data")
+            types = sorted({b.node.labels[0] for b in config.data_sources})  # type: ignore[union-attr]
+            return LazyMapping("data", types, lambda t: self._resources_of("data", t))
         if name in ("each", "count", "self"):
             return _unknown(f"{name} is only known per instance", name)
-        types = {b.node.labels[0] for b in self.config.resources}  # type: ignore[union-attr]
-        if name in types:
+        if any(b.node.labels[0] == name for b in config.resources):  # type: ignore[union-attr]
             return self._resources_of("resource", name)
         return _unknown(f"{name} is not defined in this module", name)
 
@@ -112,10 +116,7 @@ class ModuleInstance:
     def _variable(self, name: str) -> Any:
         if name in self.inputs:
             return self.inputs[name]
-        located = self.config.variables.get(name)
-        if located is None:
-            return _unknown(f"variable {name} is not declared", f"var.{name}")
-        block = located.node
+        block = self.config.variables[name].node
         assert isinstance(block, Block)
         default = block.body.attribute("default")
         if default is None:
@@ -123,50 +124,26 @@ class ModuleInstance:
         return self.evaluate(default.expr)
 
     def _local(self, name: str) -> Any:
-        if name in self._local_values:
-            return self._local_values[name]
-        located = self.config.locals.get(name)
-        if located is None:
-            return _unknown(f"local value {name} is not declared", f"local.{name}")
-        if name in self._locals_in_progress:
-            cycle = " -> ".join(f"local.{n}" for n in (*self._locals_in_progress[
-                self._locals_in_progress.index(name):], name))
-            return _unknown(f"cycle: {cycle}", f"local.{name}")
-        self._locals_in_progress.append(name)
-        try:
-            attr = located.node
-            assert isinstance(attr, Attribute)
-            value = self.evaluate(attr.expr)
-        finally:
-            self._locals_in_progress.pop()
-        self._local_values[name] = value
-        return value
+        attr = self.config.locals[name].node
+        assert isinstance(attr, Attribute)
+        return self.evaluate(attr.expr)
 
     def _module_output(self, name: str) -> Any:
         return _unknown(f"outputs of module {name} are not evaluated", f"module.{name}")
 
     def _resources_of(self, mode: str, type_: str) -> Any:
         blocks = self.config.resources if mode == "resource" else self.config.data_sources
-        names = [b.node.labels[1] for b in blocks if b.node.labels[0] == type_]  # type: ignore[union-attr]
-        return LazyMapping(lambda n: self._resource_object(mode, type_, n), names,
-                           f"{'data.' if mode == 'data' else ''}{type_}")
+        label = f"{'data.' if mode == 'data' else ''}{type_}"
+        names = {b.node.labels[1]: b.node for b in blocks  # type: ignore[union-attr]
+                 if isinstance(b.node, Block) and b.node.labels[0] == type_}
 
-    def _resource_object(self, mode: str, type_: str, name: str) -> Any:
-        key = (mode, type_, name)
-        if key in self._resource_values:
-            return self._resource_values[key]
-        blocks = self.config.resources if mode == "resource" else self.config.data_sources
-        block = next((b.node for b in blocks if isinstance(b.node, Block)
-                      and b.node.labels[0] == type_ and b.node.labels[1] == name), None)
-        prefix = f"{'data.' if mode == 'data' else ''}{type_}.{name}"
-        if block is None:
-            value: Any = _unknown(f"{prefix} is not declared", prefix)
-        elif mode == "data" or block.body.attribute("count") or block.body.attribute("for_each"):
-            value = _unknown(f"{prefix} is only known after apply", prefix)
-        else:
-            value = _ResourceAttributes(self, block, prefix)
-        self._resource_values[key] = value
-        return value
+        def instance(name: str) -> Any:
+            block = names[name]
+            if mode == "data" or block.body.attribute("count") or block.body.attribute("for_each"):
+                return _unknown(f"{label}.{name} is only known after apply", f"{label}.{name}")
+            return _ResourceAttributes(self, block, f"{label}.{name}")
+
+        return LazyMapping(label, list(names), instance)
 
     # ----- providers -----
     def provider_for(self, block: Block) -> tuple[str, ProviderInstance | None, str | None]:
@@ -198,20 +175,9 @@ class _ResourceAttributes(LazyMapping):
     """Another resource's arguments, evaluated on demand; computed attributes are unknown."""
 
     def __init__(self, module: ModuleInstance, block: Block, prefix: str):
-        names = [a.name for a in block.body.attributes]
-        self._module = module
-        self._block = block
-        super().__init__(self._get, names, prefix, open_=True)
+        super().__init__(prefix, [a.name for a in block.body.attributes],
+                         lambda name: module.evaluate(block.body.attribute(name).expr))  # type: ignore[union-attr]
 
-    def _get(self, name: str) -> Any:
-        attr = self._block.body.attribute(name)
-        if attr is None:
-            return _unknown(f"{self.label}.{name} is only known after apply", f"{self.label}.{name}")
-        return self._module.evaluate(attr.expr)
-
-
-def iter_attributes(body: Body) -> Iterator[Attribute]:
-    """Attributes of a body and of its nested blocks, depth first."""
-    yield from body.attributes
-    for block in body.blocks:
-        yield from iter_attributes(block.body)
+    def missing(self, key: str) -> Unknown:
+        """An attribute the configuration does not set: the provider computes it at apply."""
+        return _unknown(f"{self.name}.{key} is only known after apply", f"{self.name}.{key}")
