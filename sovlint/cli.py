@@ -474,12 +474,12 @@ def explain(rule: str, policy: tuple[Path, ...]) -> None:
     """Why a rule matters, its legal basis, how to fix, and examples."""
 
     def body() -> int:
-        from sovlint.config import Config
-        from sovlint.engine import select_policies
+        from sovlint.datafiles import policies_dir
         from sovlint.explain import explain_text
+        from sovlint.policy.load import load_policies
 
-        config = Config(policies=tuple(str(p) for p in policy), profile="*")
-        everything = {p.id: p for p in select_policies_all(config)}
+        # every built-in rule, whatever the profile, then the given files
+        everything = {p.id: p for p in load_policies([policies_dir() / "rules", *policy])}
         found = everything.get(rule.upper())
         if found is None:
             _fail(f"unknown rule {rule!r}; `sovlint rules` lists them")
@@ -488,14 +488,6 @@ def explain(rule: str, policy: tuple[Path, ...]) -> None:
         return EXIT_OK
 
     _guarded(False, body)
-
-
-def select_policies_all(config: Any) -> list[Any]:
-    """Every rule, whatever its profiles (for explain)."""
-    from sovlint.datafiles import policies_dir
-    from sovlint.policy.load import load_policies
-
-    return load_policies([policies_dir() / "rules", *(Path(p) for p in config.policies)])
 
 
 @main.command()
