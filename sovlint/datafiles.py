@@ -16,6 +16,14 @@ def policies_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "policies"
 
 
+def is_shipped(path: Path) -> bool:
+    """Whether ``path`` is one of the shipped data files (validated by the test suite, not per scan)."""
+    try:
+        return Path(path).resolve().is_relative_to(policies_dir().resolve())
+    except OSError:
+        return False
+
+
 def yaml_loader() -> Any:
     """The fastest safe YAML loader available (libyaml's when PyYAML was built with it)."""
     import yaml

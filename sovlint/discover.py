@@ -59,8 +59,13 @@ class Discovery:
 
 def display_path(path: Path) -> str:
     """The path relative to the current directory when below it, else as given."""
+    text = os.fspath(path)
+    if not os.path.isabs(text):  # relative already: the same as relpath, without its stat-free work
+        normal = os.path.normpath(text)
+        if normal != os.pardir and not normal.startswith(os.pardir + os.sep):
+            return normal
     try:
-        return os.path.relpath(path)
+        return os.path.relpath(text)
     except ValueError:  # another drive on Windows
         return str(path)
 

@@ -8,6 +8,7 @@ cached. The CLI turns the ``ScanResult`` into outputs and an exit code.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import sys
 import traceback
@@ -112,19 +113,28 @@ def _run_unit(unit: WorkUnit, config: Config) -> UnitResult:
     if unit.kind == TERRAFORM:
         from sovlint.parse_cache import cached_unit
 
-        environ = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("TF_VAR_")))
-        key = ("terraform", os.getcwd(), os.path.realpath(unit.path), unit.reported,
-               repr(sorted(config.variables.items())), config.var_files, environ, config.catalog)
-        return cached_unit(key, lambda: _terraform_unit(unit, config, dict(environ)))
+        key, environ = _terraform_key(unit, config)
+        return cached_unit(key, lambda: _terraform_unit(unit, config, environ))
     if unit.kind == UNREADABLE:
         result.failures.append((unit.reported[0], None, "cannot read file"))
         return result
     normalise = _format_normalisers().get(unit.kind)
     if normalise is None:
         return result
-    if unit.kind not in CACHED_MANIFESTS:  # renderers read whole trees and run tools
-        return normalise(unit, config)
     from sovlint.parse_cache import cached_unit
+
+    if unit.kind in (HELM_CHART, KUSTOMIZATION):  # rendered by the user's tools
+        from sovlint.normalise.renderers import render_inputs, renderer_tools
+
+        inputs = render_inputs(unit)
+        if inputs is None:
+            return normalise(unit, config)
+        render_key = (unit.kind, os.getcwd(), os.path.realpath(unit.path), unit.reported,
+                      renderer_tools(), repr(config.clusters), config.catalog)
+        return cached_unit(render_key, lambda: (normalise(unit, config),
+                                                [*inputs, *_shipped_data_files()]))
+    if unit.kind not in CACHED_MANIFESTS:
+        return normalise(unit, config)
 
     manifest_key = (unit.kind, os.getcwd(), os.path.realpath(unit.path), unit.reported,
                     repr(config.clusters), config.aws_default_region,
@@ -139,8 +149,6 @@ CACHED_MANIFESTS = frozenset({KUBERNETES, CLOUDFORMATION, ARM, ARM_PARAMETERS, P
 def _manifest_dependencies(unit: WorkUnit) -> list[str]:
     """The file, its folder, and the sibling files a normaliser may read (StorageClasses,
     ConfigMaps, eksctl clusters, ARM parameter files)."""
-    from sovlint.datafiles import policies_dir
-
     path = os.path.abspath(unit.path)
     folder = os.path.dirname(path)
     try:
@@ -148,15 +156,20 @@ def _manifest_dependencies(unit: WorkUnit) -> list[str]:
                     if n.lower().endswith((".yaml", ".yml", ".json"))]
     except OSError:
         siblings = []
-    shipped = [str(p) for p in policies_dir().glob("*.yaml")]
-    catalog = [str(p) for p in (policies_dir() / "catalog").glob("*.yaml")]
-    return [path, folder, *siblings, *shipped, *catalog]
+    return [path, folder, *siblings, *_shipped_data_files()]
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped_data_files() -> tuple[str, ...]:
+    """The shipped data files a normaliser reads (signals, endpoints, catalog)."""
+    from sovlint.datafiles import policies_dir
+
+    return tuple(str(p) for p in [*policies_dir().glob("*.yaml"), *(policies_dir() / "catalog").glob("*.yaml")])
 
 
 def _terraform_unit(unit: WorkUnit, config: Config,
                     environ: Mapping[str, str]) -> tuple[UnitResult, list[str]]:
     """Evaluate one Terraform root directory: (result, files and folders it read)."""
-    from sovlint.datafiles import policies_dir
     from sovlint.normalise.terraform import TerraformLoader, TerraformOptions
 
     result = UnitResult()
@@ -173,8 +186,7 @@ def _terraform_unit(unit: WorkUnit, config: Config,
         result.errors.append(ScanError(path, message, line))
     result.calls = sorted(local_module_calls(unit.path, loader.module_config(Path(unit.path))))
     # the catalog decides providers and argument names: its files are dependencies too
-    catalog_files = [str(p) for p in (policies_dir() / "catalog").glob("*.yaml")]
-    return result, [*loader.read_paths, *catalog_files, *map(os.path.abspath, config.catalog)]
+    return result, [*loader.read_paths, *_shipped_data_files(), *map(os.path.abspath, config.catalog)]
 
 
 def _format_normalisers() -> Mapping[str, Callable[[WorkUnit, Config], UnitResult]]:
@@ -228,6 +240,14 @@ def local_module_calls(directory: str, module: Any) -> set[str]:
         if value.startswith(("./", "../")):
             targets.add(os.path.realpath(os.path.join(directory, value)))
     return targets
+
+
+def _terraform_key(unit: WorkUnit, config: Config) -> tuple[tuple[object, ...], dict[str, str]]:
+    """(the unit-cache key of a Terraform root, the TF_VAR_* variables it is evaluated with)."""
+    environ = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("TF_VAR_")))
+    key = ("terraform", os.getcwd(), os.path.realpath(unit.path), unit.reported,
+           repr(sorted(config.variables.items())), config.var_files, environ, config.catalog)
+    return key, dict(environ)
 
 
 def collect(units: Sequence[WorkUnit], config: Config, jobs: int,
@@ -331,17 +351,18 @@ def select_policies(config: Config) -> list[Policy]:
 def evaluate_all(policies: Sequence[Policy], resources: Sequence[Resource],
                  config: Config) -> tuple[list[Finding], list[ScanError]]:
     """Every finding of every policy on every resource; a crashing rule is reported, not fatal."""
-    from sovlint.policy.evaluate import evaluate, resource_view
+    from sovlint.policy.evaluate import cannot_match, evaluate, match_prefilter, resource_view
 
     settings = {"allowed_countries_personal": list(config.allowed_countries_personal),
                 "profile": config.profile}
     findings: list[Finding] = []
     errors: list[ScanError] = []
     broken: set[str] = set()
+    prefiltered = [(policy, match_prefilter(policy)) for policy in policies]
     for resource in resources:
         view = resource_view(resource, settings)
-        for policy in policies:
-            if policy.id in broken:
+        for policy, prefilter in prefiltered:
+            if policy.id in broken or (prefilter and cannot_match(prefilter, view)):
                 continue
             try:
                 findings.extend(evaluate(policy, resource, view))

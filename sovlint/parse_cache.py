@@ -9,7 +9,9 @@ ignored. Only objects sovlint itself wrote there are unpickled.
 
 The compiled policies and catalog are cached the same way
 (:func:`cached_load`), keyed by the content of every file they come from, so
-that a pre-commit run does not parse and schema-validate them again.
+that a pre-commit run does not parse and schema-validate them again. Data
+compiled from the shipped files only is kept even under ``--no-cache``, as
+Python keeps its ``.pyc`` files: it depends on no input of the user's.
 """
 
 from __future__ import annotations
@@ -30,9 +32,15 @@ _real_paths: dict[Path, str] = {}
 _settings = {"disk": True}
 
 
+#: (mtime, size) of the paths checked during this scan: the shipped data files and
+#: shared folders are dependencies of every unit, but are looked at once a scan.
+_scan_stamps: dict[str, tuple[int, int] | None] = {}
+
+
 def configure(disk: bool) -> None:
-    """Turn the on-disk cache on or off for this process (``--no-cache``)."""
+    """Turn the on-disk cache on or off for this process (``--no-cache``); a scan starts."""
     _settings["disk"] = disk
+    _scan_stamps.clear()
 
 
 def cache_dir() -> Path:
@@ -106,10 +114,14 @@ def cached_load(kind: str, files: Sequence[Path], build: Callable[[], T]) -> T:
 
     The key is the hash of every file's path and content (and the sovlint
     version, through the entry's directory). Errors raised by ``build`` are
-    never cached, so a broken file is reported on every run.
+    never cached, so a broken file is reported on every run. ``--no-cache``
+    turns this off unless every file is a shipped one.
     """
     if not _settings["disk"]:
-        return build()
+        from sovlint.datafiles import is_shipped
+
+        if not files or not all(is_shipped(path) for path in files):
+            return build()
     digest = hashlib.sha256(kind.encode())
     for path in files:
         try:
@@ -153,6 +165,12 @@ def file_stamp(path: str) -> tuple[int, int] | None:
     return (st.st_mtime_ns, st.st_size)
 
 
+def _stamp_this_scan(path: str) -> tuple[int, int] | None:
+    if path not in _scan_stamps:
+        _scan_stamps[path] = file_stamp(path)
+    return _scan_stamps[path]
+
+
 def cached_unit(key: Sequence[object], compute: Callable[[], tuple[T, Sequence[str]]]) -> T:
     """A work unit's result, reused while none of the files and folders it read changed.
 
@@ -168,7 +186,7 @@ def cached_unit(key: Sequence[object], compute: Callable[[], tuple[T, Sequence[s
     try:
         with open(entry, "rb") as handle:
             stamps, value = pickle.load(handle)
-        if all(file_stamp(path) == stamp for path, stamp in stamps):
+        if all(_stamp_this_scan(path) == stamp for path, stamp in stamps):
             return value  # type: ignore[no-any-return]
     except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
             ValueError, TypeError, IndexError):

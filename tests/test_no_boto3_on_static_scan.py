@@ -1,45 +1,98 @@
-"""A static scan never imports boto3 (only ``sovlint aws`` does), so pre-commit starts fast.
+"""A static scan imports only what it needs, so that pre-commit starts fast.
 
-Run in a subprocess: the test session itself imports boto3 for the AWS tests.
-The scanned directory is empty, since Terraform evaluation is not on this branch
-yet. Until ``sovlint.terraform.evaluator`` lands, even an empty scan stops
-with an internal error (exit 3) when it looks for local module calls, after
-the CLI, config, engine and policies are loaded. So the exit code is checked
-only once the evaluator is there.
+- boto3/botocore: only ``sovlint aws`` imports them;
+- jsonschema: only user files (config, policies, profiles) are validated per
+  run; the shipped rules, profiles and alternatives are validated by the test
+  suite (``test_shipped_data_is_valid`` below), not on every scan.
+
+Run in a subprocess: the test session itself imports boto3 and jsonschema.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from filetree import ROOT
+
+HEAVY = ("boto3", "botocore", "jsonschema")
 
 PROBE = """
 import json, sys
 from click.testing import CliRunner
 import sovlint.cli
-after_import = sorted(m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore'))
-result = CliRunner().invoke(sovlint.cli.main, ['scan', sys.argv[1], '--format', 'json'])
-after_scan = sorted(m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore'))
+heavy = %r
+def loaded():
+    return sorted({m.split('.')[0] for m in sys.modules if m.split('.')[0] in heavy})
+after_import = loaded()
+result = CliRunner().invoke(sovlint.cli.main, ['scan', sys.argv[1], '--format', 'json', '--no-cache'])
+after_scan = loaded()
 help_result = CliRunner().invoke(sovlint.cli.main, ['aws', '--help'])
-after_help = sorted(m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore'))
+after_help = loaded()
 print(json.dumps({"import": after_import, "scan": after_scan, "help": after_help,
-                  "code": result.exit_code, "help_code": help_result.exit_code}))
-"""
+                  "code": result.exit_code, "help_code": help_result.exit_code,
+                  "findings": len(json.loads(result.output)["findings"])}))
+""" % (HEAVY,)
 
 
-def test_static_scan_does_not_import_boto3(tmp_path: Path) -> None:
-    root = Path(__file__).resolve().parents[1]
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    done = subprocess.run([sys.executable, "-c", PROBE, str(empty)], cwd=tmp_path,
+def _probe(tmp_path: Path, target: Path) -> dict:
+    done = subprocess.run([sys.executable, "-c", PROBE, str(target)], cwd=tmp_path,
                           capture_output=True, text=True, timeout=120,
-                          env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"})
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin",
+                               "SOVLINT_CACHE_DIR": str(tmp_path / "cache")})
     assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout.strip().splitlines()[-1])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_static_scan_imports_no_boto3_nor_jsonschema(tmp_path: Path) -> None:
+    target = tmp_path / "infra"
+    shutil.copytree(ROOT / "examples" / "terraform", target)  # without the examples' config file
+    report = _probe(tmp_path, target)
+    assert report["code"] == 1 and report["findings"] > 0  # the scan really ran the rules
     assert (report["import"], report["scan"], report["help"]) == ([], [], [])
     assert report["help_code"] == 0
-    if importlib.util.find_spec("sovlint.terraform.evaluator") is not None:
-        assert report["code"] == 0
+
+
+def test_user_policy_files_are_still_validated(tmp_path: Path) -> None:
+    """Only the shipped files skip validation: a user's policy file is checked against the schema."""
+    policy = tmp_path / "mine.yaml"
+    policy.write_text("id: ORG001\nseverity: loud\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "sovlint", "policy", "validate", str(policy)],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin",
+                               "SOVLINT_CACHE_DIR": str(tmp_path / "cache")})
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "mine.yaml" in done.stdout + done.stderr
+
+
+def _schema(relative: str) -> jsonschema.Draft202012Validator:
+    schema = json.loads((ROOT / "sovlint" / relative).read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)
+
+
+RULE_FILES = sorted([*(ROOT / "policies" / "rules").glob("*.yaml"),
+                     *(ROOT / "policies" / "profiles").glob("*/*.yaml")])
+PROFILE_FILES = sorted((ROOT / "policies" / "profiles").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", RULE_FILES, ids=lambda p: p.name)
+def test_shipped_rule_files_are_valid(path: Path) -> None:
+    errors = list(_schema("policy/schema.json").iter_errors(yaml.safe_load(path.read_text(encoding="utf-8"))))
+    assert errors == []
+
+
+@pytest.mark.parametrize("path", PROFILE_FILES, ids=lambda p: p.name)
+def test_shipped_profiles_are_valid(path: Path) -> None:
+    errors = list(_schema("policy/profile_schema.json").iter_errors(yaml.safe_load(path.read_text(encoding="utf-8"))))
+    assert errors == []
+
+
+def test_shipped_file_lists_are_not_empty() -> None:
+    assert len(RULE_FILES) >= 11 and len(PROFILE_FILES) >= 3

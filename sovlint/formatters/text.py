@@ -25,6 +25,8 @@ _BOLD = "\x1b[1m"
 
 def _clean(text: str) -> str:
     """Control characters from file names or values never reach the terminal raw."""
+    if text.isprintable():
+        return text
     return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 import functools
 import importlib.util
 import os
+from typing import TYPE_CHECKING
 
-from sovlint.hcl.syntax import HclFile
+if TYPE_CHECKING:  # the syntax tree's dataclasses are imported when a file is parsed
+    from sovlint.hcl.syntax import HclFile
 
 #: ``SOVLINT_HCL_BACKEND=auto|hcl2|treesitter`` chooses a backend (tests compare them).
 BACKEND_ENV = "SOVLINT_HCL_BACKEND"

@@ -11,7 +11,7 @@ Lines are 1-based. Every expression node carries the line it starts on.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any, Callable, Union
 
 
 class _Node:
@@ -202,14 +202,72 @@ Expr = Union[
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class Attribute(_Node):
-    """``name = expr`` inside a body."""
+#: A call of this name stands for an expression whose deferred tree could not be built
+#: (the evaluator makes it unknown, with the first argument as the reason).
+UNREADABLE_CALL = "sovlint::unreadable"
 
-    name: str
-    expr: Expr
-    line: int
-    end_line: int
+#: How a deferred expression is built: (parse function, source text, line it starts on).
+DeferredSource = tuple[Callable[[str, int], Expr], str, int]
+
+
+class Attribute(_Node):
+    """``name = expr`` inside a body.
+
+    A backend may give the expression's source instead of its tree
+    (:meth:`deferred`): the tree is then built on first use of :attr:`expr`,
+    so that the arguments nothing reads (descriptions, tags of resources no
+    rule matches, ...) are never converted, and a cached file keeps the source,
+    which is smaller than the tree. Equal attributes have equal trees.
+    """
+
+    __slots__ = ("name", "line", "end_line", "_expr", "_source")
+
+    def __init__(self, name: str, expr: Expr, line: int, end_line: int) -> None:
+        self.name = name
+        self.line = line
+        self.end_line = end_line
+        self._expr: Expr | None = expr
+        self._source: DeferredSource | None = None
+
+    @classmethod
+    def deferred(cls, name: str, source: DeferredSource, line: int, end_line: int) -> "Attribute":
+        """An attribute whose expression is parsed from ``source`` when first used."""
+        attr = cls.__new__(cls)
+        attr.name, attr.line, attr.end_line = name, line, end_line
+        attr._expr, attr._source = None, source
+        return attr
+
+    @property
+    def expr(self) -> Expr:
+        """The expression (built now if it was deferred)."""
+        if self._expr is None:
+            assert self._source is not None
+            parse, text, line = self._source
+            try:
+                self._expr = parse(text, line)
+            except HclSyntaxError as exc:  # e.g. nested too deeply to convert
+                self._expr = Call(UNREADABLE_CALL, (Literal(exc.message, line),), False, line)
+        return self._expr
+
+    def source_may_contain(self, needle: str) -> bool:
+        """Whether the expression's source may contain ``needle`` (cheap for a deferred one)."""
+        return self._source is None or needle in self._source[1]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Attribute):
+            return NotImplemented
+        return (self.name, self.line, self.end_line, self.expr) == (other.name, other.line, other.end_line, other.expr)
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.line, self.end_line))
+
+    def __repr__(self) -> str:
+        return f"Attribute(name={self.name!r}, expr={self.expr!r}, line={self.line}, end_line={self.end_line})"
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        if self._source is not None:
+            return Attribute.deferred, (self.name, self._source, self.line, self.end_line)
+        return Attribute, (self.name, self.expr, self.line, self.end_line)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ Broken input raises :class:`HclSyntaxError` at the first ``ERROR`` or
 
 from __future__ import annotations
 
+import re
 from typing import Any, Sequence, Union
 
 from sovlint.hcl.syntax import (
@@ -93,7 +94,7 @@ def parse_hcl(text: str, path: str) -> HclFile:
     root = _parser().parse(source).root_node
     if root.has_error:
         raise _syntax_error(root)
-    converter = _Converter(source)
+    converter = _Converter(source, defer=True)
     try:
         body_node = next((c for c in root.children if c.type == "body"), None)
         body = converter.body(body_node)
@@ -180,6 +181,27 @@ def _comment_from_text(text: str, line: int) -> Comment | None:
     return None
 
 
+#: Bracket depth from which an expression is converted when its file is parsed rather than
+#: deferred, so that input nested too deeply to convert stays a syntax error of the file.
+_DEFER_MAX_DEPTH = 48
+_NOT_BRACKETS = re.compile(r"[^\[\](){}]+")
+
+
+def _deeply_nested(text: str) -> bool:
+    """Whether ``text`` may nest brackets ``_DEFER_MAX_DEPTH`` deep (brackets in strings count)."""
+    if len(text) < 2 * _DEFER_MAX_DEPTH:
+        return False
+    depth = 0
+    for char in _NOT_BRACKETS.sub("", text):
+        if char in "[({":
+            depth += 1
+            if depth >= _DEFER_MAX_DEPTH:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
 def _kids(node: Node) -> list[Node]:
     """The children of ``node`` without comments."""
     return [c for c in node.children if c.type != "comment"]
@@ -193,8 +215,9 @@ def _kids(node: Node) -> list[Node]:
 class _Converter:
     """Turns tree-sitter-hcl nodes of one source into syntax-tree nodes."""
 
-    def __init__(self, source: bytes):
+    def __init__(self, source: bytes, defer: bool = False):
         self.source = source
+        self.defer = defer  # attributes keep their source; their trees are built when used
 
     def text(self, node: Node) -> str:
         """The source text of ``node``."""
@@ -219,7 +242,13 @@ class _Converter:
         """An ``attribute`` node (``name = expression``)."""
         kids = _kids(node)
         expr_node = kids[-1]
-        return Attribute(self.text(kids[0]), self.expr(expr_node), node.start_point[0] + 1, expr_node.end_point[0] + 1)
+        name, line, end_line = self.text(kids[0]), node.start_point[0] + 1, expr_node.end_point[0] + 1
+        if self.defer:
+            text = self.text(expr_node)
+            if not _deeply_nested(text):  # those are converted now: too deep is a syntax error
+                return Attribute.deferred(name, (parse_expression, text, expr_node.start_point[0] + 1),
+                                          line, end_line)
+        return Attribute(name, self.expr(expr_node), line, end_line)
 
     def block(self, node: Node) -> Block:
         """A ``block`` node (``type "label" { body }``)."""

@@ -10,9 +10,11 @@ are not in the parsed tree.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 from sovlint.model import SourceSpan, Suppression
@@ -45,25 +47,47 @@ class SourceDocuments:
     is_json: bool
 
 
+#: Parsed files of this process, by (absolute path, mtime, size, how parsed): a manifest
+#: is read for its own work unit and again for its directory's manifest set.
+_PARSED: dict[tuple[str, int, int, bool, bool], tuple[tuple[Any, ...], tuple[str, ...]]] = {}
+_PARSED_MAX = 256
+
+
 def load_source(path: Path, display: str, as_json: bool | None = None,
                 lenient_json: bool = False) -> SourceDocuments | ParseFailure:
     """Read and parse one manifest file; JSON when ``as_json`` (default: by extension).
 
-    ``lenient_json`` accepts comments and trailing commas (ARM templates).
+    ``lenient_json`` accepts comments and trailing commas (ARM templates). A file
+    parsed before in this process (same path, mtime and size) is not parsed again;
+    the documents are shared, so callers never modify them.
     """
-    text = read_text(path, display)
-    if isinstance(text, tuple):
-        return ParseFailure(display, text[1], text[0])
     if as_json is None:
         as_json = path.name.lower().endswith(".json")
     try:
+        stat = os.stat(path)
+        key: tuple[str, int, int, bool, bool] | None = (
+            os.path.abspath(path), stat.st_mtime_ns, stat.st_size, as_json, lenient_json)
+    except OSError:
+        key = None
+    if key is not None and key in _PARSED:
+        documents, lines = _PARSED[key]
+        return SourceDocuments(display, documents, lines, as_json)
+    text = read_text(path, display)
+    if isinstance(text, tuple):
+        return ParseFailure(display, text[1], text[0])
+    try:
         if as_json:
-            documents: tuple[Any, ...] = (load_json(text, lenient_json),)
+            documents = (load_json(text, lenient_json),)
         else:
             documents = tuple(load_documents(text))
     except (YamlError, JsonError) as exc:
         return ParseFailure(display, exc.line, exc.message)
-    return SourceDocuments(display, documents, tuple(text.splitlines()), as_json)
+    lines = tuple(text.splitlines())
+    if key is not None:
+        if len(_PARSED) >= _PARSED_MAX:
+            del _PARSED[next(iter(_PARSED))]
+        _PARSED[key] = (documents, lines)
+    return SourceDocuments(display, documents, lines, as_json)
 
 
 _COMMENT = re.compile(r"^\s*(#|//)")
@@ -133,3 +157,18 @@ def metadata_suppressions(entries: Any, span: SourceSpan) -> tuple[Suppression, 
                                  expires=str(expires) if expires else None,
                                  span=SourceSpan(span.path, line, line)))
     return tuple(found)
+
+
+def string_leaves(value: Any, limit: int | None = None) -> list[str]:
+    """The strings inside nested mappings and lists (at most ``limit`` of them)."""
+    found: list[str] = []
+    stack = [value]
+    while stack and (limit is None or len(found) < limit):
+        item = stack.pop()
+        if isinstance(item, str):
+            found.append(item)
+        elif isinstance(item, Mapping):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return found

@@ -31,7 +31,8 @@ import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 from sovlint.config import Config
 from sovlint.model import Resource, SourceSpan, Suppression

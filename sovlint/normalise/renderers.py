@@ -22,8 +22,11 @@ from typing import Any
 
 from sovlint.config import Config
 from sovlint.model import ScanError
-from sovlint.normalise.documents import ParseFailure, load_source
+from sovlint.normalise.documents import ParseFailure, load_source, string_leaves
 from sovlint.normalise.kubernetes import normalise_rendered
+
+#: Files and folders read at most to decide whether a rendered result is still valid.
+MAX_RENDER_INPUTS = 20_000
 
 #: Seconds a renderer may run.
 RENDER_TIMEOUT = 60
@@ -127,3 +130,62 @@ def normalise_kustomization(unit: Any, config: Config) -> Any:
         message += f", without {', '.join(unapplied)}"
     result.errors.append(ScanError(display, message, 1))
     return result
+
+
+def renderer_tools() -> tuple[str | None, ...]:
+    """The renderers on PATH (part of a rendered result's cache key: a new tool renders anew)."""
+    return (shutil.which("helm"), shutil.which("kustomize"), shutil.which("kubectl"))
+
+
+def render_inputs(unit: Any) -> list[str] | None:
+    """Every file and folder a chart or kustomization may read, to cache its rendered result.
+
+    A chart reads its directory tree (subcharts are vendored under it). A
+    kustomization reads its directory tree and every local path it names
+    (any string of the file that is an existing path: resources, bases,
+    components, patch and generator files), and what those name in turn.
+    Folders are listed too, so that an added or removed file invalidates the
+    result. ``None`` (do not cache) when there are more than
+    ``MAX_RENDER_INPUTS``, or when a path cannot be read.
+    """
+    start = Path(unit.path).parent
+    trees: list[Path] = []
+    pending = [start]
+    seen: set[str] = set()
+    while pending:
+        directory = pending.pop()
+        key = os.path.realpath(directory)
+        if key in seen:
+            continue
+        seen.add(key)
+        trees.append(directory)
+        if unit.kind != "kustomization":
+            continue
+        for name in ("kustomization.yaml", "kustomization.yml", "Kustomization"):
+            candidate = directory / name
+            if not candidate.is_file():
+                continue
+            loaded = load_source(candidate, str(candidate), as_json=False)
+            if isinstance(loaded, ParseFailure):
+                break
+            for text in string_leaves(loaded.documents):
+                if "://" in text or len(text) > 1024 or "\0" in text:
+                    continue
+                target = directory / text
+                try:
+                    if target.is_dir():
+                        pending.append(target)
+                    elif target.exists() and target.parent != directory:
+                        pending.append(target.parent)
+                except OSError:
+                    return None
+            break
+    found: list[str] = []
+    for tree in trees:
+        for dirpath, dirnames, filenames in os.walk(tree):
+            found.append(os.path.abspath(dirpath))
+            found.extend(os.path.abspath(os.path.join(dirpath, n)) for n in filenames)
+            dirnames[:] = [d for d in dirnames if d != ".git"]
+            if len(found) > MAX_RENDER_INPUTS:
+                return None
+    return found

@@ -14,7 +14,8 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 from sovlint.catalog import ProviderCatalog
 from sovlint.hcl.render import render
@@ -621,26 +622,18 @@ def _mentions_url(expr: Any) -> bool:
 def _url_attributes(body: Any, prefix: str, depth: int = 0) -> Iterator[tuple[str, Attribute]]:
     """Attributes (nested blocks included, a few levels deep) whose source holds a URL."""
     for attr in body.attributes:
-        if _mentions_url(attr.expr):
+        if attr.source_may_contain("://") and _mentions_url(attr.expr):
             yield f"{prefix}{attr.name}", attr
     if depth < 4:
         for nested in body.blocks:
             yield from _url_attributes(nested.body, f"{prefix}{nested.type}.", depth + 1)
 
 
-def _strings(value: Any, limit: int = 200) -> list[str]:
+def _strings(value: Any) -> list[str]:
     """The string leaves of an evaluated value (bounded)."""
-    found: list[str] = []
-    stack = [value]
-    while stack and len(found) < limit:
-        item = stack.pop()
-        if isinstance(item, str):
-            found.append(item)
-        elif isinstance(item, Mapping):
-            stack.extend(item.values())
-        elif isinstance(item, (list, tuple)):
-            stack.extend(item)
-    return found
+    from sovlint.normalise.documents import string_leaves
+
+    return string_leaves(value, 200)
 
 
 def _region_in(module: ModuleInstance, body: Any, names: Sequence[str], extra: Mapping[str, Any],

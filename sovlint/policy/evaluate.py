@@ -7,8 +7,10 @@ whether that is a finding. No state is kept between calls.
 
 from __future__ import annotations
 
+import functools
 import re
-from typing import Any, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 from sovlint.catalog import EEA_COUNTRIES
 from sovlint.model import Finding, Resource, SourceSpan
@@ -79,16 +81,28 @@ def resource_view(resource: Resource, settings: Mapping[str, Any]) -> dict[str, 
     }
 
 
+_PATHS: dict[str, tuple[str, ...]] = {}
+
+
 def _get(view: Mapping[str, Any], path: str) -> Any:
+    parts = _PATHS.get(path)
+    if parts is None:
+        parts = _PATHS[path] = tuple(path.split("."))
     node: Any = view
-    for part in path.split("."):
+    for part in parts:
         if node is UNKNOWN:
             return UNKNOWN
-        if isinstance(node, Mapping) and part in node:
+        if (type(node) is dict or isinstance(node, Mapping)) and part in node:
             node = node[part]
         else:
             return _MISSING
     return node
+
+
+@functools.lru_cache(maxsize=512)
+def _matcher(pattern: str) -> Callable[[str], bool]:
+    """A policy's regular expression, compiled once per process."""
+    return compile_safe(pattern)
 
 
 def _operand(value: Any, view: Mapping[str, Any]) -> Any:
@@ -131,7 +145,7 @@ def _test(test: FieldTest, view: Mapping[str, Any]) -> Any:
     if test.op == "matches":
         if value is None:
             return False
-        return compile_safe(str(test.operand))(str(value))
+        return _matcher(str(test.operand))(str(value))
     if test.op in ("gt", "ge", "lt", "le"):
         if not isinstance(value, (int, float)) or isinstance(value, bool):
             return False
@@ -142,22 +156,28 @@ def _test(test: FieldTest, view: Mapping[str, Any]) -> Any:
 
 def holds(condition: Condition, view: Mapping[str, Any]) -> Any:
     """Evaluate a condition: ``True``, ``False`` or ``UNKNOWN``."""
-    if isinstance(condition, FieldTest):
-        return _test(condition, view)
-    if isinstance(condition, AllOf):
-        results = [holds(c, view) for c in condition.conditions]
-        if any(r is False for r in results):
-            return False
-        return UNKNOWN if any(r is UNKNOWN for r in results) else True
-    if isinstance(condition, AnyOf):
-        results = [holds(c, view) for c in condition.conditions]
-        if any(r is True for r in results):
-            return True
-        return UNKNOWN if any(r is UNKNOWN for r in results) else False
+    kind = type(condition)
+    if kind is FieldTest:
+        return _test(condition, view)  # type: ignore[arg-type]
+    if kind is AllOf:  # False wins over UNKNOWN, UNKNOWN over True
+        return _combine(condition.conditions, view, False)  # type: ignore[union-attr]
+    if kind is AnyOf:  # True wins over UNKNOWN, UNKNOWN over False
+        return _combine(condition.conditions, view, True)  # type: ignore[union-attr]
     if isinstance(condition, NotOf):
         result = holds(condition.condition, view)
         return result if result is UNKNOWN else not result
     raise TypeError(condition)
+
+
+def _combine(conditions: tuple[Condition, ...], view: Mapping[str, Any], decisive: bool) -> Any:
+    """``decisive`` as soon as one condition is; else UNKNOWN if one is; else ``not decisive``."""
+    unknown = False
+    for part in conditions:
+        result = holds(part, view)
+        if result is decisive:
+            return decisive
+        unknown = unknown or result is UNKNOWN
+    return UNKNOWN if unknown else not decisive
 
 
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
@@ -194,6 +214,37 @@ def _finding(policy: Policy, resource: Resource, view: Mapping[str, Any],
         discriminator=discriminator,
         remediation=render_message(policy.remediation, view) if policy.remediation else None,
     )
+
+
+Prefilter = tuple[tuple[str, tuple[Any, ...]], ...]
+
+
+def match_prefilter(policy: Policy) -> Prefilter:
+    """The ``in``/``equals`` tests of a rule's ``match`` on top-level fields of the view.
+
+    They are checked first, with dictionary lookups: a resource that fails
+    one cannot match, so the rule is not evaluated on it (most resources are
+    networks and identities that no rule matches).
+    """
+    if policy.plugin is not None or policy.match is None:
+        return ()
+    parts = policy.match.conditions if isinstance(policy.match, AllOf) else (policy.match,)
+    quick = []
+    for part in parts:
+        if (isinstance(part, FieldTest) and "." not in part.field and part.op in ("in", "equals")
+                and not isinstance(part.operand, Mapping)):
+            allowed = tuple(_as_list(part.operand)) if part.op == "in" else (part.operand,)
+            quick.append((part.field, allowed))
+    return tuple(quick)
+
+
+def cannot_match(prefilter: Prefilter, view: Mapping[str, Any]) -> bool:
+    """Whether a test of ``match_prefilter`` fails (or is unknown) for ``view``: no finding then."""
+    for field, allowed in prefilter:
+        value = view.get(field)
+        if value is UNKNOWN or value not in allowed:
+            return True
+    return False
 
 
 def evaluate(policy: Policy, resource: Resource, view: Mapping[str, Any]) -> Iterator[Finding]:

@@ -152,8 +152,12 @@ def _rules_of(doc: Any) -> list[tuple[tuple[Any, ...], Mapping[str, Any]]]:
     return [((), doc)]
 
 
-def load_policy_text(text: str, path: str) -> list[Policy]:
-    """Validate and compile the rules of one policy file's text."""
+def load_policy_text(text: str, path: str, validate: bool = True) -> list[Policy]:
+    """Validate and compile the rules of one policy file's text.
+
+    ``validate=False`` is for the shipped rules only: the test suite validates
+    them against the schema, so a scan does not import jsonschema for them.
+    """
     try:
         docs = [d for d in load_documents(text) if d is not None]
     except YamlError as exc:
@@ -165,7 +169,7 @@ def load_policy_text(text: str, path: str) -> list[Policy]:
     if deep is not None:  # validation and evaluation recurse: refuse before either runs
         raise PolicyError(path, deep, f"nested deeper than {MAX_POLICY_DEPTH} levels")
     try:
-        return _load_document(doc, path)
+        return _load_document(doc, path, validate)
     except RecursionError:
         raise PolicyError(path, None, "nested too deeply") from None
 
@@ -182,8 +186,8 @@ def _too_deep(doc: Any) -> int | None:
     return None
 
 
-def _load_document(doc: Any, path: str) -> list[Policy]:
-    errors = list(_validator().iter_errors(doc))
+def _load_document(doc: Any, path: str, validate: bool = True) -> list[Policy]:
+    errors = list(_validator().iter_errors(doc)) if validate else []
     if errors:
         error = _best_error(errors)
         # oneOf at the top hides the useful message: validate against the rule shape directly
@@ -248,6 +252,7 @@ def load_policies(paths: Iterable[Path]) -> list[Policy]:
 
 def _load_policy_files(files: Iterable[Path]) -> list[Policy]:
     policies: list[Policy] = []
+    from sovlint.datafiles import is_shipped
     from sovlint.parsers.text import decode_text
 
     for path in files:
@@ -257,5 +262,5 @@ def _load_policy_files(files: Iterable[Path]) -> list[Policy]:
             raise PolicyError(str(path), None, f"cannot read policy file: {exc.strerror or exc}") from None
         if isinstance(text, tuple):  # binary or not UTF-8: say where
             raise PolicyError(str(path), text[1], f"cannot read policy file: {text[0]}")
-        policies.extend(load_policy_text(text, str(path)))
+        policies.extend(load_policy_text(text, str(path), validate=not is_shipped(path)))
     return policies

@@ -48,6 +48,10 @@ def _read(path: Path) -> dict[str, object]:
     doc = docs[0] if len(docs) == 1 else None
     if not isinstance(doc, dict):
         raise PolicyError(str(path), 1, "a profile is one YAML mapping")
+    from sovlint.datafiles import is_shipped
+
+    if is_shipped(path):  # the shipped profiles are validated by the test suite
+        return doc
     errors = list(_validator().iter_errors(doc))  # type: ignore[attr-defined]
     if errors:
         error = errors[0]

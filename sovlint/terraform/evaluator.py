@@ -22,6 +22,7 @@ from typing import Protocol, Union
 
 from sovlint.hcl.render import render
 from sovlint.hcl.syntax import (
+    UNREADABLE_CALL,
     BinaryOp,
     Call,
     Conditional,
@@ -321,6 +322,8 @@ class _Evaluator:
             return self.call_try(expr, scope)
         if name == "can":
             return self.call_can(expr, scope)
+        if name == UNREADABLE_CALL and expr.args and isinstance(expr.args[0], Literal):
+            return Unknown(str(expr.args[0].value), "")
         if "::" in name:
             return Unknown(f"provider function {name}() is not evaluated", _safe_render(expr))
         function = self.functions.get(name)
