@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from sovlint.catalog import EEA_COUNTRIES
-from sovlint.datafiles import load_yaml_file, policies_dir
+from sovlint.datafiles import load_shipped_yaml
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,12 +47,12 @@ class Registry:
 
 @functools.lru_cache(maxsize=1)
 def _signals() -> dict[str, Any]:
-    return load_yaml_file(policies_dir() / "kubernetes-signals.yaml") or {}
+    return load_shipped_yaml("kubernetes-signals.yaml") or {}
 
 
 @functools.lru_cache(maxsize=1)
 def _registries() -> dict[str, Any]:
-    return load_yaml_file(policies_dir() / "registries.yaml") or {}
+    return load_shipped_yaml("registries.yaml") or {}
 
 
 def provider_for_provisioner(provisioner: str) -> str | None:

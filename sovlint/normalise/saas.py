@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from sovlint.catalog import EEA_COUNTRIES
-from sovlint.datafiles import load_yaml_file, policies_dir
+from sovlint.datafiles import load_shipped_yaml
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +35,7 @@ class SaasEndpoint:
 @functools.lru_cache(maxsize=1)
 def saas_endpoints() -> tuple[SaasEndpoint, ...]:
     """The shipped endpoint table, loaded once."""
-    data = load_yaml_file(policies_dir() / "saas-endpoints.yaml") or {}
+    data = load_shipped_yaml("saas-endpoints.yaml") or {}
     entries = []
     for raw in data.get("endpoints") or ():
         country = str(raw.get("vendor_country", ""))
