@@ -106,16 +106,18 @@ def parse_hcl(text: str, path: str) -> HclFile:
 
 def parse_expression(text: str, line: int = 1) -> Expr:
     """Parse one HCL expression (as found on the right of ``=``); ``line`` is where it starts."""
-    source = ("\n" * (line - 1) + "x = " + text.strip() + "\n").encode("utf-8")
+    source = ("x = " + text.strip() + "\n").encode("utf-8")
     root = _parser().parse(source).root_node
     if root.has_error:
-        raise _syntax_error(root)
+        error = _syntax_error(root)
+        at = None if error.line is None else error.line + line - 1
+        raise HclSyntaxError(error.message.replace(f"line {error.line},", f"line {at},"), at, error.column)
     body_node = next((c for c in root.children if c.type == "body"), None)
     items = [c for c in body_node.children if c.type in ("attribute", "block")] if body_node else []
     if len(items) != 1 or items[0].type != "attribute":
         raise HclSyntaxError("expected exactly one expression", line)
     try:
-        return _Converter(source).attribute(items[0]).expr
+        return _Converter(source, first_line=line).attribute(items[0]).expr
     except RecursionError:
         raise HclSyntaxError("expression nested too deeply", line) from None
 
@@ -215,9 +217,18 @@ def _kids(node: Node) -> list[Node]:
 class _Converter:
     """Turns tree-sitter-hcl nodes of one source into syntax-tree nodes."""
 
-    def __init__(self, source: bytes, defer: bool = False):
+    def __init__(self, source: bytes, defer: bool = False, first_line: int = 1):
         self.source = source
         self.defer = defer  # attributes keep their source; their trees are built when used
+        self.offset = first_line - 1  # the source is a snippet that starts on ``first_line``
+
+    def line(self, node: Node) -> int:
+        """The 1-based line ``node`` starts on."""
+        return node.start_point[0] + 1 + self.offset
+
+    def end_line(self, node: Node) -> int:
+        """The 1-based line ``node`` ends on."""
+        return node.end_point[0] + 1 + self.offset
 
     def text(self, node: Node) -> str:
         """The source text of ``node``."""
@@ -240,13 +251,17 @@ class _Converter:
 
     def attribute(self, node: Node) -> Attribute:
         """An ``attribute`` node (``name = expression``)."""
-        kids = _kids(node)
-        expr_node = kids[-1]
-        name, line, end_line = self.text(kids[0]), node.start_point[0] + 1, expr_node.end_point[0] + 1
+        kids = node.children
+        if len(kids) != 3:  # comments inside: ``name = # ...``
+            kids = _kids(node)
+        name_node, expr_node = kids[0], kids[-1]
+        source = self.source
+        name = source[name_node.start_byte:name_node.end_byte].decode("utf-8")
+        line, end_line = self.line(node), self.end_line(expr_node)
         if self.defer:
-            text = self.text(expr_node)
+            text = source[expr_node.start_byte:expr_node.end_byte].decode("utf-8")
             if not _deeply_nested(text):  # those are converted now: too deep is a syntax error
-                return Attribute.deferred(name, (parse_expression, text, expr_node.start_point[0] + 1),
+                return Attribute.deferred(name, (parse_expression, text, self.line(expr_node)),
                                           line, end_line)
         return Attribute(name, self.expr(expr_node), line, end_line)
 
@@ -255,7 +270,7 @@ class _Converter:
         block_type = ""
         labels: list[str] = []
         body_node = None
-        end_line = node.end_point[0] + 1
+        end_line = self.end_line(node)
         seen_type = False
         for child in node.children:
             kind = child.type
@@ -269,13 +284,13 @@ class _Converter:
                 value = self.quoted(child)
                 raw = self.text(child).replace("$${", "").replace("%%{", "")
                 if not isinstance(value, Literal) or "${" in raw or "%{" in raw:
-                    raise HclSyntaxError("block labels cannot contain interpolations", child.start_point[0] + 1)
+                    raise HclSyntaxError("block labels cannot contain interpolations", self.line(child))
                 labels.append(str(value.value))
             elif kind == "body":
                 body_node = child
             elif kind == "block_end":
-                end_line = child.start_point[0] + 1
-        return Block(block_type, tuple(labels), self.body(body_node), node.start_point[0] + 1, end_line)
+                end_line = self.line(child)
+        return Block(block_type, tuple(labels), self.body(body_node), self.line(node), end_line)
 
     # ----- expressions -----
 
@@ -288,7 +303,7 @@ class _Converter:
     def term(self, nodes: Sequence[Node]) -> Expr:
         """An inlined expression term: a base (or ``( expr )``) followed by postfix steps."""
         first = nodes[0]
-        line = first.start_point[0] + 1
+        line = self.line(first)
         if first.type == "(":
             result: Expr = Parens(self.expr(nodes[1]), line)
             steps = nodes[3:]
@@ -308,7 +323,7 @@ class _Converter:
             return Index(obj, self.index_key(step), line)
         if kind == "splat":
             return self.splat(obj, step.children[0], line)
-        raise HclSyntaxError(f"unsupported expression step {kind}", step.start_point[0] + 1)
+        raise HclSyntaxError(f"unsupported expression step {kind}", self.line(step))
 
     def attr_name(self, get_attr: Node) -> str:
         """The name of a ``get_attr`` step (``.name``)."""
@@ -318,7 +333,7 @@ class _Converter:
         """The key of an ``index`` step: ``[expr]`` or the legacy ``.0``."""
         inner = index.children[0] if index.type == "index" else index
         if inner.type == "legacy_index":
-            return Literal(int(self.text(inner)[1:].strip()), inner.start_point[0] + 1)
+            return Literal(int(self.text(inner)[1:].strip()), self.line(inner))
         expr_node = next(c for c in inner.children if c.type == "expression")
         return self.expr(expr_node)
 
@@ -345,7 +360,7 @@ class _Converter:
     def single(self, node: Node) -> Expr:
         """One named expression node (not an inlined run)."""
         kind = node.type
-        line = node.start_point[0] + 1
+        line = self.line(node)
         if kind == "variable_expr":
             return Variable(self.text(node), line)
         if kind == "literal_value":
@@ -362,7 +377,7 @@ class _Converter:
     def literal(self, node: Node) -> Expr:
         """``numeric_lit``, ``bool_lit``, ``null_lit`` or ``string_lit``."""
         kind = node.type
-        line = node.start_point[0] + 1
+        line = self.line(node)
         if kind == "numeric_lit":
             text = self.text(node)
             if text.isdigit():
@@ -386,12 +401,12 @@ class _Converter:
         position = start
         for sequence in sequences:
             if sequence.start_byte > position:
-                pieces.append(self.quoted_literal(position, sequence.start_byte, sequence.start_point[0] + 1))
+                pieces.append(self.quoted_literal(position, sequence.start_byte, self.line(sequence)))
             pieces.append(self.sequence(sequence))
             position = sequence.end_byte
         if end > position:
-            pieces.append(self.quoted_literal(position, end, node.start_point[0] + 1))
-        return assemble_template(pieces, node.start_point[0] + 1)
+            pieces.append(self.quoted_literal(position, end, self.line(node)))
+        return assemble_template(pieces, self.line(node))
 
     def quoted_literal(self, start: int, end: int, line: int) -> LiteralPiece:
         """Literal text of a quoted string between two sequences, escapes resolved."""
@@ -403,7 +418,7 @@ class _Converter:
     def sequence(self, node: Node) -> TemplatePiece:
         """An interpolation or a directive opener/closer of a quoted string."""
         kind = node.type
-        line = node.start_point[0] + 1
+        line = self.line(node)
         before, after, keyword = _strip_flags(node)
         if kind == "template_interpolation":
             expr_node = next(c for c in node.children if c.type == "expression")
@@ -427,7 +442,7 @@ class _Converter:
         first_newline = raw.index("\n")
         body = raw[first_newline + 1 :]
         body = body[: body.rstrip("\n").rfind("\n") + 1] if "\n" in body.rstrip("\n") else ""
-        line = node.start_point[0] + 1
+        line = self.line(node)
         pieces = scan_raw_template(body, line + 1, parse_expression)
         if flush:
             pieces = trim_flush_heredoc(pieces)
@@ -436,7 +451,7 @@ class _Converter:
     def tuple_(self, node: Node) -> Expr:
         """``[a, b, c]``."""
         items = tuple(self.expr(c) for c in node.children if c.type == "expression")
-        return TupleExpr(items, node.start_point[0] + 1)
+        return TupleExpr(items, self.line(node))
 
     def object_(self, node: Node) -> Expr:
         """``{ key = value, ... }``; a bare-identifier key is a literal string."""
@@ -449,7 +464,7 @@ class _Converter:
             if isinstance(key, Variable):
                 key = Literal(key.name, key.line)
             items.append((key, self.expr(value_node)))
-        return ObjectExpr(tuple(items), node.start_point[0] + 1)
+        return ObjectExpr(tuple(items), self.line(node))
 
     def function_call(self, node: Node) -> Expr:
         """``f(a, b...)`` and provider functions ``provider::p::f()``."""
@@ -463,7 +478,7 @@ class _Converter:
             elif kind == "function_arguments":
                 args = tuple(self.expr(c) for c in child.children if c.type == "expression")
                 expand = any(c.type == "ellipsis" for c in child.children)
-        return Call(name, args, expand, node.start_point[0] + 1)
+        return Call(name, args, expand, self.line(node))
 
     def conditional(self, node: Node) -> Expr:
         """``c ? a : b``; tree-sitter-hcl nests ``c1 ? a : c2 ? b : d`` to the left, HCL to the right."""
@@ -474,19 +489,19 @@ class _Converter:
         if len(cond_kids) == 1 and cond_kids[0].type == "conditional":
             assert isinstance(cond, Conditional)
             return _right_nested(cond, then, else_)
-        return Conditional(cond, then, else_, node.start_point[0] + 1)
+        return Conditional(cond, then, else_, self.line(node))
 
     def binary(self, node: Node) -> Expr:
         """``left op right``: the operator is the one anonymous operator token among the children."""
         kids = _kids(node)
         split = next(i for i, c in enumerate(kids) if not c.is_named and c.type in _BINARY_OPERATORS)
         left, right = kids[:split], kids[split + 1 :]
-        return BinaryOp(kids[split].type, self.term(left), self.term(right), node.start_point[0] + 1)
+        return BinaryOp(kids[split].type, self.term(left), self.term(right), self.line(node))
 
     def unary(self, node: Node) -> Expr:
         """``-x`` or ``!x``."""
         kids = _kids(node)
-        return UnaryOp(kids[0].type, self.term(kids[1:]), node.start_point[0] + 1)
+        return UnaryOp(kids[0].type, self.term(kids[1:]), self.line(node))
 
     def for_intro(self, node: Node) -> tuple[str | None, str, Expr]:
         """``for k, v in coll :`` → (key_var, value_var, collection)."""
@@ -508,7 +523,7 @@ class _Converter:
         """``[for k, v in coll : value if cond]``."""
         key_var, value_var, collection = self.for_intro(node)
         value = next(c for c in node.children if c.type == "expression")
-        line = node.start_point[0] + 1
+        line = self.line(node)
         return ForExpr(key_var, value_var, collection, None, self.expr(value), self.for_cond(node), False, line)
 
     def for_object(self, node: Node) -> Expr:
@@ -524,7 +539,7 @@ class _Converter:
             self.expr(value_node),
             self.for_cond(node),
             grouping,
-            node.start_point[0] + 1,
+            self.line(node),
         )
 
 
