@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextvars
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, Union
 
@@ -121,13 +121,14 @@ def evaluate(expr: Expr, scope: Scope, functions: Mapping[str, TerraformFunction
 
     ``functions`` replaces the built-in function table (:data:`FUNCTIONS`).
     """
-    evaluator = _Evaluator(FUNCTIONS if functions is None else functions)
+    table = FUNCTIONS if functions is None else functions
     budget = _ACTIVE_BUDGET.get()
-    if budget is not None:
-        return evaluator.eval(expr, scope)
-    token = _ACTIVE_BUDGET.set(_Budget())
+    if budget is not None:  # inside another evaluation (a local, a variable): its budget
+        return _Evaluator(table, budget).eval(expr, scope)
+    budget = _Budget()
+    token = _ACTIVE_BUDGET.set(budget)
     try:
-        return evaluator.eval(expr, scope)
+        return _Evaluator(table, budget).eval(expr, scope)
     except _BudgetExceeded as exc:
         return Unknown(exc.reason, _safe_render(expr))
     except RecursionError:
@@ -158,15 +159,19 @@ def _with_expr(value: object, expr: Expr) -> object:
     return value
 
 
+#: ``eval_<Node>`` method of each syntax-tree node class, found once.
+_METHODS: dict[type, Callable[..., object]] = {}
+
+
 class _Evaluator:
     """Evaluates one expression tree against a scope."""
 
-    def __init__(self, functions: Mapping[str, TerraformFunction]):
+    def __init__(self, functions: Mapping[str, TerraformFunction], budget: _Budget):
         self.functions = functions
+        self.budget = budget
 
     def eval(self, expr: Expr, scope: Scope) -> object:
-        budget = _ACTIVE_BUDGET.get()
-        assert budget is not None
+        budget = self.budget
         budget.steps += 1
         if budget.steps > STEP_BUDGET:
             raise _BudgetExceeded("evaluation budget exceeded")
@@ -174,8 +179,10 @@ class _Evaluator:
         try:
             if budget.depth > MAX_DEPTH:
                 raise _BudgetExceeded("expression nested too deeply")
-            method = getattr(self, "eval_" + type(expr).__name__)
-            return check_size(method(expr, scope))
+            method = _METHODS.get(type(expr))
+            if method is None:
+                method = _METHODS[type(expr)] = getattr(_Evaluator, "eval_" + type(expr).__name__)
+            return check_size(method(self, expr, scope))
         finally:
             budget.depth -= 1
 
