@@ -21,6 +21,7 @@ from sovlint.discover import (ARM, ARM_PARAMETERS, CLOUDFORMATION, HELM_CHART, K
                               KUSTOMIZATION, PLAN, TERRAFORM, TERRAFORM_JSON, TFVARS, UNREADABLE,
                               SourceFile, discover, display_path)
 from sovlint.model import Finding, Resource, ScanError, Severity, SourceSpan
+from sovlint.parse_cache import real_path
 from sovlint.policy.load import Policy
 
 FILE_RESOURCE_TYPE = "sovlint::file"
@@ -129,14 +130,14 @@ def _run_unit(unit: WorkUnit, config: Config) -> UnitResult:
         inputs = render_inputs(unit)
         if inputs is None:
             return normalise(unit, config)
-        render_key = (unit.kind, os.getcwd(), os.path.realpath(unit.path), unit.reported,
+        render_key = (unit.kind, os.getcwd(), real_path(unit.path), unit.reported,
                       renderer_tools(), repr(config.clusters), config.catalog)
         return cached_unit(render_key, lambda: (normalise(unit, config),
                                                 [*inputs, *_shipped_data_files()]))
     if unit.kind not in CACHED_MANIFESTS:
         return normalise(unit, config)
 
-    manifest_key = (unit.kind, os.getcwd(), os.path.realpath(unit.path), unit.reported,
+    manifest_key = (unit.kind, os.getcwd(), real_path(unit.path), unit.reported,
                     repr(config.clusters), config.aws_default_region,
                     config.azure_resource_group_location, config.catalog)
     return cached_unit(manifest_key, lambda: (normalise(unit, config), _manifest_dependencies(unit)))
@@ -211,12 +212,12 @@ def cached_catalog(extra: Sequence[str]) -> Any:
 
 def _called(units: Sequence[WorkUnit], calls: Mapping[str, Iterable[str]]) -> frozenset[str]:
     """The scanned Terraform directories that another one calls, from each unit's local calls."""
-    scanned = {os.path.realpath(u.path) for u in units if u.kind == TERRAFORM}
+    scanned = {real_path(u.path) for u in units if u.kind == TERRAFORM}
     called: set[str] = set()
     for unit in units:
         if unit.kind != TERRAFORM:
             continue
-        here = os.path.realpath(unit.path)
+        here = real_path(unit.path)
         called.update(t for t in calls.get(unit.path, ()) if t in scanned and t != here)
     return frozenset(called)
 
@@ -238,14 +239,14 @@ def local_module_calls(directory: str, module: Any) -> set[str]:
             continue
         value = str(source.expr.value)
         if value.startswith(("./", "../")):
-            targets.add(os.path.realpath(os.path.join(directory, value)))
+            targets.add(real_path(os.path.join(directory, value)))
     return targets
 
 
 def _terraform_key(unit: WorkUnit, config: Config) -> tuple[tuple[object, ...], dict[str, str]]:
     """(the unit-cache key of a Terraform root, the TF_VAR_* variables it is evaluated with)."""
     environ = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("TF_VAR_")))
-    key = ("terraform", os.getcwd(), os.path.realpath(unit.path), unit.reported,
+    key = ("terraform", os.getcwd(), real_path(unit.path), unit.reported,
            repr(sorted(config.variables.items())), config.var_files, environ, config.catalog)
     return key, dict(environ)
 
@@ -400,7 +401,7 @@ def scan(paths: Sequence[Path], config: Config, explicit_files: bool = False,
     results = collect(units, config, config.jobs, progress)
     called = _called(units, {u.path: r.calls for u, r in zip(units, results)})
     results = [r for u, r in zip(units, results)
-               if not (u.kind == TERRAFORM and os.path.realpath(u.path) in called)]
+               if not (u.kind == TERRAFORM and real_path(u.path) in called)]
     raw: list[Resource] = []
     errors: list[ScanError] = [*found.errors, *found.skipped]
     for unit_result in results:

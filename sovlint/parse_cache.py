@@ -28,7 +28,6 @@ from sovlint import __version__
 T = TypeVar("T")
 
 _memory: dict[tuple[str, int, int, str], Any] = {}
-_real_paths: dict[Path, str] = {}
 _settings = {"disk": True}
 
 
@@ -37,10 +36,23 @@ _settings = {"disk": True}
 _scan_stamps: dict[str, tuple[int, int] | None] = {}
 
 
+_real_paths_this_scan: dict[str, str] = {}
+
+
 def configure(disk: bool) -> None:
     """Turn the on-disk cache on or off for this process (``--no-cache``); a scan starts."""
     _settings["disk"] = disk
     _scan_stamps.clear()
+    _real_paths_this_scan.clear()
+
+
+def real_path(path: str | os.PathLike[str]) -> str:
+    """``os.path.realpath``, computed once per path in a scan (the tree does not change meanwhile)."""
+    key = os.fspath(path)
+    found = _real_paths_this_scan.get(key)
+    if found is None:
+        found = _real_paths_this_scan[key] = os.path.realpath(key)
+    return found
 
 
 def cache_dir() -> Path:
@@ -77,10 +89,7 @@ def cached_parse(path: Path, kind: str, read: Callable[[], bytes | None],
     """
     try:
         st = os.stat(path)
-        real = _real_paths.get(path)
-        if real is None:
-            real = _real_paths[path] = os.path.realpath(path)
-        key = (real, st.st_mtime_ns, st.st_size, kind)
+        key = (real_path(path), st.st_mtime_ns, st.st_size, kind)
     except OSError:
         key = None
     if key is not None and key in _memory:

@@ -21,6 +21,7 @@ from sovlint.catalog import ProviderCatalog
 from sovlint.hcl.render import render
 from sovlint.hcl.syntax import Attribute, Block, HclFile, HclSyntaxError
 from sovlint.model import Replica, Resource, SourceSpan, Suppression
+from sovlint.parse_cache import real_path
 from sovlint.suppress import parse_comment_suppressions
 from sovlint.terraform.instance import MAX_INSTANCES, MAX_MODULE_DEPTH, ModuleInstance, ProviderInstance
 from sovlint.terraform.module import ModuleConfig, load_module, provider_key
@@ -168,7 +169,7 @@ class TerraformLoader:
         """
         key = self._resolved.get(directory)
         if key is None:  # realpath never raises on a symbolic link loop
-            key = self._resolved[directory] = Path(os.path.realpath(directory))
+            key = self._resolved[directory] = Path(real_path(directory))
         if key in self._modules:
             return self._modules[key]
         shared = _MODULE_CONFIGS.get(key)
@@ -337,7 +338,7 @@ class TerraformLoader:
         directory = self._module_directory(parent.config.directory, name, source, parent.address)
         if directory is None:
             return
-        key = os.path.realpath(directory)
+        key = real_path(directory)
         if key in parent.call_stack:
             result.errors.append((file.path, block.line,
                                   f"{address}: module calls itself (source {source!r}); not followed"))
@@ -368,13 +369,13 @@ class TerraformLoader:
             child = ModuleInstance(config=config, inputs=inputs, address=address, providers={},
                                    load_child=self.module_config, depth=parent.depth + 1,
                                    call_stack=(*parent.call_stack,
-                                               os.path.realpath(parent.config.directory)))
+                                               real_path(parent.config.directory)))
             child.providers = self._own_providers(child, inherited)
             self._collect(child, result)
 
     def _module_directory(self, base: Path, name: str, source: str, parent_address: str) -> Path | None:
         if source.startswith(("./", "../")):
-            return Path(os.path.realpath(base / source))
+            return Path(real_path(base / source))
         # remote module: where `terraform init` left it
         manifest = self._modules_manifest(base)
         key = f"{parent_address.replace('module.', '') + '.' if parent_address else ''}{name}"
@@ -385,7 +386,7 @@ class TerraformLoader:
     def _modules_manifest(self, base: Path) -> dict[str, Path]:
         import json
 
-        for directory in (base, *Path(os.path.realpath(base)).parents):
+        for directory in (base, *Path(real_path(base)).parents):
             path = directory / ".terraform" / "modules" / "modules.json"
             self.read_paths.add(os.path.abspath(path))
             if path.is_file():

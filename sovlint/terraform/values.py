@@ -55,6 +55,9 @@ class OpenMapping(Mapping):
     def __getitem__(self, key: str) -> object:
         return self._items[key]
 
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._items)
 
@@ -85,6 +88,7 @@ class LazyMapping(OpenMapping):
     def __init__(self, name: str, keys: list[str] | tuple[str, ...], compute: Callable[[str], object]):
         super().__init__(name)
         self._keys = tuple(keys)
+        self._key_set = frozenset(self._keys)
         self._compute = compute
         self._cache: dict[str, object] = {}
         self._in_progress: list[str] = []
@@ -92,7 +96,7 @@ class LazyMapping(OpenMapping):
     def __getitem__(self, key: str) -> object:
         if key in self._cache:
             return self._cache[key]
-        if key not in self._keys:
+        if key not in self._key_set:
             raise KeyError(key)
         if key in self._in_progress:
             chain = self._in_progress[self._in_progress.index(key) :] + [key]
@@ -104,6 +108,9 @@ class LazyMapping(OpenMapping):
             self._in_progress.pop()
         self._cache[key] = value
         return value
+
+    def __contains__(self, key: object) -> bool:  # without computing the value
+        return key in self._key_set
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._keys)
