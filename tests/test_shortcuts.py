@@ -136,3 +136,18 @@ def test_rule_prefilter_only_skips_what_match_rejects() -> None:
 @pytest.mark.parametrize("path", ["a/b.tf", "./a/b.tf", "a/../b.tf", "../x/y.tf", "..", ".", "a/./b/../c.tf"])
 def test_display_path_matches_relpath(path: str) -> None:
     assert display_path(Path(path)) == os.path.relpath(path)
+
+
+def test_variable_and_output_bodies_are_built_when_read() -> None:
+    source = ('variable "region" {\n  default = "eu-west-3"\n}\n'
+              'output "id" { value = aws_s3_bucket.b.id }\n'
+              'resource "aws_s3_bucket" "b\\u0041" {\n  bucket = "x"\n}\n')
+    parsed = treesitter_backend.parse_hcl(source, "t.tf")
+    variable, output, resource = parsed.body.blocks
+    assert variable._source is not None and output._source is not None and resource._source is None
+    restored = pickle.loads(pickle.dumps(parsed))
+    assert restored.body.blocks[0]._source is not None  # still source after the cache
+    assert restored == parsed
+    assert variable.body.attribute("default").expr.value == "eu-west-3"  # type: ignore[union-attr]
+    assert (output.body.attributes[0].line, output.end_line) == (4, 4)
+    assert resource.labels == ("aws_s3_bucket", "bA")  # an escaped label takes the long way

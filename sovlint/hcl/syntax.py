@@ -270,15 +270,63 @@ class Attribute(_Node):
         return Attribute, (self.name, self.expr, self.line, self.end_line)
 
 
-@dataclass(frozen=True, slots=True)
-class Block(_Node):
-    """``type "label" ... { body }``."""
+#: How a deferred block body is built: (parse function, source text, line it starts on).
+DeferredBody = tuple[Callable[[str, int], "Body"], str, int]
 
-    type: str
-    labels: tuple[str, ...]
-    body: "Body"
-    line: int
-    end_line: int
+
+class Block(_Node):
+    """``type "label" ... { body }``.
+
+    Like an attribute's expression, a block's body may be deferred by the
+    backend (:meth:`deferred`) and built from its source on first use of
+    :attr:`body`: most ``variable`` and ``output`` blocks are never read.
+    """
+
+    __slots__ = ("type", "labels", "line", "end_line", "_body", "_source")
+
+    def __init__(self, type: str, labels: tuple[str, ...], body: "Body", line: int, end_line: int) -> None:
+        self.type = type
+        self.labels = labels
+        self.line = line
+        self.end_line = end_line
+        self._body: Body | None = body
+        self._source: DeferredBody | None = None
+
+    @classmethod
+    def deferred(cls, type: str, labels: tuple[str, ...], source: DeferredBody, line: int,
+                 end_line: int) -> "Block":
+        """A block whose body is parsed from ``source`` when first used."""
+        block = cls.__new__(cls)
+        block.type, block.labels, block.line, block.end_line = type, labels, line, end_line
+        block._body, block._source = None, source
+        return block
+
+    @property
+    def body(self) -> "Body":
+        """The body (built now if it was deferred)."""
+        if self._body is None:
+            assert self._source is not None
+            parse, text, line = self._source
+            self._body = parse(text, line)
+        return self._body
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Block):
+            return NotImplemented
+        return ((self.type, self.labels, self.line, self.end_line, self.body)
+                == (other.type, other.labels, other.line, other.end_line, other.body))
+
+    def __hash__(self) -> int:
+        return hash((self.type, self.labels, self.line, self.end_line))
+
+    def __repr__(self) -> str:
+        return (f"Block(type={self.type!r}, labels={self.labels!r}, body={self.body!r}, "
+                f"line={self.line}, end_line={self.end_line})")
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        if self._source is not None:
+            return Block.deferred, (self.type, self.labels, self._source, self.line, self.end_line)
+        return Block, (self.type, self.labels, self.body, self.line, self.end_line)
 
 
 @dataclass(frozen=True, slots=True)

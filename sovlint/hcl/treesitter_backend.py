@@ -53,7 +53,7 @@ from sovlint.hcl.template_parts import (
     unescape_quoted,
 )
 
-__all__ = ["parse_hcl", "parse_hcl_json", "parse_expression", "parse_template"]
+__all__ = ["parse_hcl", "parse_hcl_json", "parse_expression", "parse_body", "parse_template"]
 
 Node = Any  # tree_sitter.Node (the package is optional, so not imported for typing)
 
@@ -122,6 +122,17 @@ def parse_expression(text: str, line: int = 1) -> Expr:
         raise HclSyntaxError("expression nested too deeply", line) from None
 
 
+def parse_body(text: str, line: int = 1) -> Body:
+    """Parse the inside of a block (between its braces) that starts on ``line``."""
+    source = (text + "\n").encode("utf-8")
+    root = _parser().parse(source).root_node
+    if root.has_error:
+        error = _syntax_error(root)
+        raise HclSyntaxError(error.message, None if error.line is None else error.line + line - 1)
+    body_node = next((c for c in root.children if c.type == "body"), None)
+    return _Converter(source, defer=True, first_line=line).body(body_node)
+
+
 def parse_template(text: str, line: int = 1) -> Literal | Template:
     """Parse a raw template (no backslash escapes, as in a heredoc or a JSON string)."""
     return assemble_template(scan_raw_template(text, line, parse_expression), line)
@@ -182,6 +193,10 @@ def _comment_from_text(text: str, line: int) -> Comment | None:
         return Comment((inner[:end] if end >= 0 else inner).strip(), line)
     return None
 
+
+#: Top-level blocks whose bodies are built only when read: most are never read (a variable's
+#: default is read when the variable is used, an output's value when a caller uses it).
+_DEFERRED_BLOCKS = frozenset({"variable", "output", "data", "check", "import", "moved", "removed"})
 
 #: Bracket depth from which an expression is converted when its file is parsed rather than
 #: deferred, so that input nested too deeply to convert stays a syntax error of the file.
@@ -281,8 +296,12 @@ class _Converter:
                     block_type = self.text(child)
                     seen_type = True
             elif kind == "string_lit":
+                raw = self.text(child)
+                if raw[-1:] == '"' and "\\" not in raw and "{" not in raw:  # plain: no escape, no template
+                    labels.append(raw[1:-1])
+                    continue
                 value = self.quoted(child)
-                raw = self.text(child).replace("$${", "").replace("%%{", "")
+                raw = raw.replace("$${", "").replace("%%{", "")
                 if not isinstance(value, Literal) or "${" in raw or "%{" in raw:
                     raise HclSyntaxError("block labels cannot contain interpolations", self.line(child))
                 labels.append(str(value.value))
@@ -290,6 +309,11 @@ class _Converter:
                 body_node = child
             elif kind == "block_end":
                 end_line = self.line(child)
+        if self.defer and body_node is not None and block_type in _DEFERRED_BLOCKS:
+            text = self.text(body_node)
+            if not _deeply_nested(text):  # those are converted now: too deep is a syntax error
+                return Block.deferred(block_type, tuple(labels), (parse_body, text, self.line(body_node)),
+                                      self.line(node), end_line)
         return Block(block_type, tuple(labels), self.body(body_node), self.line(node), end_line)
 
     # ----- expressions -----
