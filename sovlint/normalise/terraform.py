@@ -14,7 +14,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from sovlint.catalog import ProviderCatalog
@@ -25,7 +25,7 @@ from sovlint.parse_cache import real_path
 from sovlint.suppress import parse_comment_suppressions
 from sovlint.terraform.instance import MAX_INSTANCES, MAX_MODULE_DEPTH, ModuleInstance, ProviderInstance
 from sovlint.terraform.module import ModuleConfig, load_module, provider_key
-from sovlint.terraform.values import OpenMapping, Unknown
+from sovlint.terraform.values import LazyMapping, OpenMapping, Unknown
 
 TF_SUFFIXES = (".tf", ".tf.json")
 #: count/for_each instances of a module call evaluated one by one.
@@ -363,9 +363,14 @@ class TerraformLoader:
                         parent_key, None, None, None)
         # one child per count/for_each instance (same address, SPEC §1); identical results merge
         instances = self._instances(parent, block, file)[:MAX_MODULE_INSTANCES]
+        arguments = {a.name: a for a in block.body.attributes if a.name not in reserved}
+
+        def argument(extra: Mapping[str, Any]) -> Callable[[str], Any]:
+            return lambda input_name: parent.evaluate(arguments[input_name].expr, extra)
+
         for _key, extra in instances:
-            inputs = {a.name: parent.evaluate(a.expr, extra) for a in block.body.attributes
-                      if a.name not in reserved}
+            # evaluated when the module reads them (in the caller's scope): unused inputs cost nothing
+            inputs = LazyMapping(address, list(arguments), argument(extra))
             child = ModuleInstance(config=config, inputs=inputs, address=address, providers={},
                                    load_child=self.module_config, depth=parent.depth + 1,
                                    call_stack=(*parent.call_stack,
