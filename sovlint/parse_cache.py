@@ -5,7 +5,9 @@ else ``$XDG_CACHE_HOME/sovlint``, else ``~/.cache/sovlint``), one pickle per
 (content hash, parser, sovlint version): a new version or a changed file never
 reads a stale entry. Entries are written to a temporary file and renamed, so
 concurrent runs never see a half-written entry; an unreadable entry is
-ignored. Only objects sovlint itself wrote there are unpickled.
+ignored. Only objects sovlint itself wrote there are unpickled. When a
+version starts its directory, those of other versions untouched for a week
+are removed.
 
 The compiled policies and catalog are cached the same way
 (:func:`cached_load`), keyed by the content of every file they come from, so
@@ -151,8 +153,35 @@ def cached_load(kind: str, files: Sequence[Path], build: Callable[[], T]) -> T:
     return value
 
 
+#: Days after which the entries of other sovlint versions (or other states of a checkout)
+#: are removed, when this version starts its own directory.
+STALE_DAYS = 7
+
+
+def _prune_other_versions(current: Path) -> None:
+    """Remove the sibling version directories untouched for ``STALE_DAYS`` (best effort)."""
+    import shutil
+    import time
+
+    limit = time.time() - STALE_DAYS * 86400
+    try:
+        siblings = [p for p in current.parent.iterdir() if p.name.startswith("v") and p != current]
+    except OSError:
+        return
+    for sibling in siblings:
+        try:
+            if sibling.is_dir() and not sibling.is_symlink() and sibling.stat().st_mtime < limit:
+                shutil.rmtree(sibling, ignore_errors=True)
+        except OSError:
+            continue
+
+
 def _store(entry: Path, value: Any) -> None:
     try:
+        version_dir = cache_dir() / _code_stamp()
+        if not version_dir.exists():
+            version_dir.mkdir(parents=True, exist_ok=True)
+            _prune_other_versions(version_dir)
         entry.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-")
         with os.fdopen(fd, "wb") as handle:

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from filetree import ROOT, touch_later, write_tree
@@ -78,3 +79,17 @@ def test_a_manifest_result_follows_its_siblings(tmp_path: Path) -> None:
     touch_later(work / "k8s" / "class.yaml", "apiVersion: storage.k8s.io/v1\nkind: StorageClass\n"
                  "metadata:\n  name: fast\nprovisioner: ebs.csi.aws.com\nparameters:\n  region: us-east-1\n")
     assert pvc(_scan(work, cache, "k8s")) == ("aws", "US")
+
+
+def test_other_versions_entries_are_pruned_after_a_week(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    old, recent = cache / "v0.0.1-old", cache / "v0.0.2-recent"
+    for directory in (old, recent):
+        (directory / "units").mkdir(parents=True)
+        (directory / "units" / "entry.pickle").write_bytes(b"x")
+    week_and_a_day = time.time() - 8 * 86400
+    os.utime(old, (week_and_a_day, week_and_a_day))
+    work = write_tree(tmp_path / "work", {"main.tf": 'resource "aws_s3_bucket" "b" {\n  region = "eu-west-3"\n}\n'})
+    _scan(work, cache, ".")
+    assert not old.exists() and recent.exists()
+    assert [p for p in cache.iterdir() if p not in (recent,)]  # this version's own directory
