@@ -151,3 +151,11 @@ def test_variable_and_output_bodies_are_built_when_read() -> None:
     assert variable.body.attribute("default").expr.value == "eu-west-3"  # type: ignore[union-attr]
     assert (output.body.attributes[0].line, output.end_line) == (4, 4)
     assert resource.labels == ("aws_s3_bucket", "bA")  # an escaped label takes the long way
+
+
+def test_an_expression_parsed_alone_keeps_its_lines() -> None:
+    expr = treesitter_backend.parse_expression("{\n  a = var.x\n}", 40)
+    assert expr.line == 40 and expr.items[0][1].line == 41  # type: ignore[union-attr]
+    with pytest.raises(HclSyntaxError) as info:
+        treesitter_backend.parse_expression("[1,\n 2 +]", 7)
+    assert info.value.line == 8 and "line 8" in info.value.message

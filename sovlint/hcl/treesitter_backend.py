@@ -109,9 +109,7 @@ def parse_expression(text: str, line: int = 1) -> Expr:
     source = ("x = " + text.strip() + "\n").encode("utf-8")
     root = _parser().parse(source).root_node
     if root.has_error:
-        error = _syntax_error(root)
-        at = None if error.line is None else error.line + line - 1
-        raise HclSyntaxError(error.message.replace(f"line {error.line},", f"line {at},"), at, error.column)
+        raise _syntax_error(root, line)
     body_node = next((c for c in root.children if c.type == "body"), None)
     items = [c for c in body_node.children if c.type in ("attribute", "block")] if body_node else []
     if len(items) != 1 or items[0].type != "attribute":
@@ -127,8 +125,7 @@ def parse_body(text: str, line: int = 1) -> Body:
     source = (text + "\n").encode("utf-8")
     root = _parser().parse(source).root_node
     if root.has_error:
-        error = _syntax_error(root)
-        raise HclSyntaxError(error.message, None if error.line is None else error.line + line - 1)
+        raise _syntax_error(root, line)
     body_node = next((c for c in root.children if c.type == "body"), None)
     return _Converter(source, defer=True, first_line=line).body(body_node)
 
@@ -150,24 +147,25 @@ def parse_hcl_json(text: str, path: str) -> HclFile:
 # ---------------------------------------------------------------------------
 
 
-def _syntax_error(root: Node) -> HclSyntaxError:
-    """An :class:`HclSyntaxError` at the first ``ERROR``/``MISSING`` node in source order."""
+def _syntax_error(root: Node, first_line: int = 1) -> HclSyntaxError:
+    """An :class:`HclSyntaxError` at the first ``ERROR``/``MISSING`` node in source order
+    (in a source that starts on ``first_line``)."""
     cursor = root.walk()
     while True:
         node = cursor.node
+        row, column = node.start_point
+        line = row + first_line
         if node.is_missing:
-            row, column = node.start_point
-            return HclSyntaxError(f"missing {node.type!r} at line {row + 1}, column {column + 1}", row + 1, column + 1)
+            return HclSyntaxError(f"missing {node.type!r} at line {line}, column {column + 1}", line, column + 1)
         if node.is_error:
-            row, column = node.start_point
             snippet = node.text.decode("utf-8", "replace").split("\n", 1)[0][:40]
-            return HclSyntaxError(f"unexpected {snippet!r} at line {row + 1}, column {column + 1}", row + 1, column + 1)
+            return HclSyntaxError(f"unexpected {snippet!r} at line {line}, column {column + 1}", line, column + 1)
         if node.has_error and cursor.goto_first_child():
             continue
         while not cursor.goto_next_sibling():
             if not cursor.goto_parent():
                 row, column = root.start_point
-                return HclSyntaxError("syntax error", row + 1, column + 1)
+                return HclSyntaxError("syntax error", row + first_line, column + 1)
 
 
 def _collect_comments(root: Node) -> list[Comment]:
