@@ -24,7 +24,7 @@ import pytest
 from filetree import ROOT, touch_later, write_tree
 from sovlint.discover import display_path
 from sovlint.hcl import treesitter_backend
-from sovlint.hcl.syntax import UNREADABLE_CALL, Attribute, Call, HclSyntaxError
+from sovlint.hcl.syntax import UNREADABLE_CALL, Attribute, Call, HclSyntaxError, ObjectExpr
 from sovlint.normalise.documents import SourceDocuments, load_source
 from sovlint.terraform.evaluator import evaluate_or_unknown
 from sovlint.terraform.values import Unknown
@@ -155,7 +155,7 @@ def test_variable_and_output_bodies_are_built_when_read() -> None:
 
 def test_an_expression_parsed_alone_keeps_its_lines() -> None:
     expr = treesitter_backend.parse_expression("{\n  a = var.x\n}", 40)
-    assert expr.line == 40 and expr.items[0][1].line == 41  # type: ignore[union-attr]
+    assert isinstance(expr, ObjectExpr) and expr.line == 40 and expr.items[0][1].line == 41
     with pytest.raises(HclSyntaxError) as info:
         treesitter_backend.parse_expression("[1,\n 2 +]", 7)
     assert info.value.line == 8 and "line 8" in info.value.message
