@@ -149,23 +149,21 @@ def main() -> None:
                                   capture_output=True, text=True, check=True)
             return float(proc.stdout.strip())
 
+        scans = {"b": ("(b) scan cold, hcl2, 1 process", ("--hcl-backend", "hcl2")),
+                 "c": ("(c) scan cold, hcl2, --jobs 2", ("--hcl-backend", "hcl2", "--jobs", "2")),
+                 "d": ("(d) scan cold, tree-sitter, 1 process", ("--hcl-backend", "treesitter")),
+                 "d2": ("(d') scan cold, tree-sitter, --jobs 2", ("--hcl-backend", "treesitter", "--jobs", "2"))}
+        if args.skip_hcl2:
+            del scans["b"], scans["c"]
         cases: dict[str, tuple[str, list[str] | str]] = {}
-        timings: dict[str, list[float]] = {}
         if not args.skip_hcl2:
             cases["a"] = ("(a) raw hcl2.load, one process", "python -c '<hcl2.load of every .tf>' " + str(listing))
-            cases["b"] = ("(b) scan cold, hcl2, 1 process", cold("--hcl-backend", "hcl2")[0])
-            cases["c"] = ("(c) scan cold, hcl2, --jobs 2", cold("--hcl-backend", "hcl2", "--jobs", "2")[0])
-        cases["d"] = ("(d) scan cold, tree-sitter, 1 process", cold("--hcl-backend", "treesitter")[0])
-        cases["d2"] = ("(d') scan cold, tree-sitter, --jobs 2", cold("--hcl-backend", "treesitter", "--jobs", "2")[0])
-        extras = {"b": ("--hcl-backend", "hcl2"), "c": ("--hcl-backend", "hcl2", "--jobs", "2"),
-                  "d": ("--hcl-backend", "treesitter"), "d2": ("--hcl-backend", "treesitter", "--jobs", "2")}
+        cases.update({name: (label, cold(*extra)[0]) for name, (label, extra) in scans.items()})
+        cold_env = cold()[1]
+        timings: dict[str, list[float]] = {}
         for round_ in range(args.runs):
-            for name in cases:
-                if name == "a":
-                    seconds = raw_parse()
-                else:
-                    command, cenv = cold(*extras[name])
-                    seconds = run(command, cenv, work)
+            for name, (_label, command) in cases.items():
+                seconds = raw_parse() if isinstance(command, str) else run(command, cold_env, work)
                 timings.setdefault(name, []).append(seconds)
             print(f"  round {round_ + 1}: " + ", ".join(f"{n} {t[-1]:.2f} s" for n, t in timings.items()), flush=True)
         medians = {name: statistics.median(values) for name, values in timings.items()}

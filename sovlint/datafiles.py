@@ -19,9 +19,14 @@ def policies_dir() -> Path:
 def is_shipped(path: Path) -> bool:
     """Whether ``path`` is one of the shipped data files (validated by the test suite, not per scan)."""
     try:
-        return Path(path).resolve().is_relative_to(policies_dir().resolve())
+        return Path(path).resolve().is_relative_to(_shipped_root())
     except OSError:
         return False
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped_root() -> Path:
+    return policies_dir().resolve()
 
 
 def yaml_loader() -> Any:

@@ -130,17 +130,17 @@ def _run_unit(unit: WorkUnit, config: Config) -> UnitResult:
         inputs = render_inputs(unit)
         if inputs is None:
             return normalise(unit, config)
-        render_key = (unit.kind, os.getcwd(), real_path(unit.path), unit.reported,
-                      renderer_tools(), repr(config.clusters), config.catalog)
-        return cached_unit(render_key, lambda: (normalise(unit, config),
-                                                [*inputs, *_shipped_data_files()]))
-    if unit.kind not in CACHED_MANIFESTS:
+        tools: tuple[str | None, ...] = renderer_tools()
+        dependencies: Callable[[], list[str]] = lambda: [*inputs, *_shipped_data_files()]
+    elif unit.kind in CACHED_MANIFESTS:
+        tools = ()
+        dependencies = lambda: _manifest_dependencies(unit)
+    else:
         return normalise(unit, config)
-
-    manifest_key = (unit.kind, os.getcwd(), real_path(unit.path), unit.reported,
-                    repr(config.clusters), config.aws_default_region,
-                    config.azure_resource_group_location, config.catalog)
-    return cached_unit(manifest_key, lambda: (normalise(unit, config), _manifest_dependencies(unit)))
+    key = (unit.kind, os.getcwd(), real_path(unit.path), unit.reported, *tools,
+           repr(config.clusters), config.aws_default_region,
+           config.azure_resource_group_location, config.catalog)
+    return cached_unit(key, lambda: (normalise(unit, config), dependencies()))
 
 
 #: Manifest formats whose result depends only on the file and its siblings (cacheable).

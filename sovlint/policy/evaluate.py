@@ -7,9 +7,8 @@ whether that is a finding. No state is kept between calls.
 
 from __future__ import annotations
 
-import functools
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from sovlint.catalog import EEA_COUNTRIES
@@ -99,12 +98,6 @@ def _get(view: Mapping[str, Any], path: str) -> Any:
     return node
 
 
-@functools.lru_cache(maxsize=512)
-def _matcher(pattern: str) -> Callable[[str], bool]:
-    """A policy's regular expression, compiled once per process."""
-    return compile_safe(pattern)
-
-
 def _operand(value: Any, view: Mapping[str, Any]) -> Any:
     if isinstance(value, Mapping) and "ref" in value:
         found = _get(view, str(value["ref"]))
@@ -145,7 +138,7 @@ def _test(test: FieldTest, view: Mapping[str, Any]) -> Any:
     if test.op == "matches":
         if value is None:
             return False
-        return _matcher(str(test.operand))(str(value))
+        return compile_safe(str(test.operand))(str(value))  # compiled once (lru_cache)
     if test.op in ("gt", "ge", "lt", "le"):
         if not isinstance(value, (int, float)) or isinstance(value, bool):
             return False
