@@ -66,7 +66,8 @@ class Replica:
     unresolved: str | None = None
     provider: str | None = None
     declared_at: SourceSpan | None = None
-    country: str | None = None
+    country: str | None = None  # set only when the copy is in exactly one country
+    countries: tuple[str, ...] = ()  # every country the copy may be in (filled by the catalog)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +106,8 @@ class Resource:
     # --- resolved by the catalog ---
     category: str = "other"
     data_class: str | None = None
-    country: str | None = None
+    country: str | None = None  # set only when ``countries`` has exactly one member
+    countries: tuple[str, ...] = ()  # every country the location may hold the data in
     canonical_region: str | None = None
     exposures: tuple[str, ...] = ()
     exposures_known: bool = False
@@ -146,6 +148,7 @@ class Finding:
     provider: str | None = None
     region: str | None = None
     country: str | None = None
+    countries: tuple[str, ...] = ()
     data_class: str | None = None
     discriminator: str = ""  # separates findings of one rule on one address (replica, location)
     suppressed: bool = False

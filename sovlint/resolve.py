@@ -134,7 +134,8 @@ def _resolve_replica(replica: Replica, provider_id: str | None,
             or f"replica region {replica.region!r} is not in the catalog"
             + (f" for {replica.provider or provider_id}" if (replica.provider or provider_id) else ""),
         )
-    return dataclasses.replace(replica, country=region.country, region=region.code)
+    return dataclasses.replace(replica, country=region.country, region=region.code,
+                               countries=(region.country,) if region.country else ())
 
 
 def resolve_resource(resource: Resource, catalog: ProviderCatalog,
@@ -163,6 +164,7 @@ def resolve_resource(resource: Resource, catalog: ProviderCatalog,
             paired = catalog.resolve_region(resource.provider, region.paired)
             replicas.append(Replica(via="geo-redundant storage pair", region=region.paired,
                                     country=paired.country if paired else None,
+                                    countries=(paired.country,) if paired and paired.country else (),
                                     declared_at=resource.source))
         else:
             replicas.append(Replica(via="geo-redundant storage pair", region=None,
@@ -179,6 +181,7 @@ def resolve_resource(resource: Resource, catalog: ProviderCatalog,
         category=category,
         data_class=data_class_of(resource, settings),
         country=region.country if region is not None else None,
+        countries=(region.country,) if region is not None and region.country else (),
         canonical_region=region.code if region is not None else None,
         unresolved=tuple(unresolved),
         replicas=tuple(replicas),

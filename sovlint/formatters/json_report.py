@@ -26,6 +26,7 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "provider": finding.provider,
         "region": finding.region,
         "country": finding.country,
+        "countries": list(finding.countries),
         "data_class": finding.data_class,
         "fingerprint": finding.fingerprint,
         "suppressed": finding.suppressed,
@@ -51,10 +52,11 @@ def resource_dict(resource: Resource) -> dict[str, Any]:
         "category": resource.category,
         "region": resource.canonical_region or (resource.region if resource.country else None),
         "country": resource.country,
+        "countries": list(resource.countries),
         "exposures": list(resource.exposures),
         "data_class": resource.data_class,
-        "replicas": [{"region": r.region, "country": r.country, "via": r.via}
-                     for r in resource.replicas],
+        "replicas": [{"region": r.region, "country": r.country, "countries": list(r.countries),
+                      "via": r.via} for r in resource.replicas],
         "unresolved": list(resource.unresolved) + [r.unresolved for r in resource.replicas
                                                    if r.unresolved],
     }
