@@ -41,6 +41,42 @@ class Region:
 
 
 @dataclass(frozen=True, slots=True)
+class LocationSet:
+    """A location name that spans several regions or countries (multi-region, dual-region,
+    instance configuration), as the services of ``scopes`` use it."""
+
+    code: str
+    scopes: frozenset[str]
+    kind: str  # multi-region | dual-region | configuration | global
+    label: str
+    regions: tuple[str, ...]  # member region codes, where the documentation names them
+    countries: tuple[str, ...]  # every country the data may be in
+    nearest_for: frozenset[str] = frozenset()
+    aliases: tuple[str, ...] = ()
+    source: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A resolved location: one region, a location set, several regions, or any region.
+
+    ``countries`` holds every country the data may be in; ``regions`` the
+    catalog regions involved, when known (for exposures and certifications).
+    """
+
+    label: str  # how messages name it: eu-west-3, "EU multi-region", "any region of Google Cloud"
+    code: str | None  # a region or location-set code; None for several regions or any region
+    countries: tuple[str, ...]
+    regions: tuple[Region, ...] = ()
+    single: Region | None = None  # set when the location is exactly one region
+
+    @property
+    def country(self) -> str | None:
+        """The country, when there is exactly one."""
+        return self.countries[0] if len(self.countries) == 1 else None
+
+
+@dataclass(frozen=True, slots=True)
 class SecNumCloudOffer:
     """A SecNumCloud-qualified offer, tied to region codes and/or resource types."""
 
@@ -68,12 +104,37 @@ class Provider:
     operators: tuple[Mapping[str, Any], ...]
     source_file: str
     raw: Mapping[str, Any] = field(repr=False, default_factory=dict)
+    location_sets: tuple[LocationSet, ...] = ()
     _index: dict[str, Region] = field(repr=False, default_factory=dict)
+    _sets: dict[str, list[LocationSet]] = field(repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         for region in self.regions:
             for name in (region.code, *region.aliases):
                 self._index.setdefault(normalise_name(name), region)
+        for location_set in self.location_sets:
+            for name in (location_set.code, *location_set.aliases):
+                self._sets.setdefault(normalise_name(name), []).append(location_set)
+
+    def find_set(self, name: str, scope: str | None) -> LocationSet | None:
+        """The location set ``name`` designates for the services of ``scope``."""
+        if scope is None:
+            return None
+        for candidate in self._sets.get(normalise_name(name), ()):
+            if scope in candidate.scopes:
+                return candidate
+        return None
+
+    def nearest_set(self, scope: str, region: Region) -> LocationSet | None:
+        """The set of ``scope`` that the documentation names as the default for ``region``."""
+        for candidate in self.location_sets:
+            if scope in candidate.scopes and region.code in candidate.nearest_for:
+                return candidate
+        return None
+
+    def every_country(self) -> tuple[str, ...]:
+        """Every country where this provider has a region ("any region")."""
+        return tuple(sorted({r.country for r in self.regions if r.country}))
 
     def find_region(self, name: str) -> Region | None:
         """The region that ``name`` designates: a code, an alias, or a zone of a region."""
@@ -95,6 +156,42 @@ class Provider:
         if region is not None and region.exposures is not None:
             return region.exposures
         return self.exposures
+
+    def exposures_at(self, location: Location | None) -> tuple[str, ...]:
+        """Exposures of hosting anywhere in ``location``: those of every region involved."""
+        if location is None or not location.regions:
+            return self.exposures_in(location.single if location else None)
+        found: list[str] = []
+        for region in location.regions:
+            for exposure in self.exposures_in(region):
+                if exposure not in found:
+                    found.append(exposure)
+        return tuple(found)
+
+    def is_hds_host_at(self, location: Location | None) -> bool | None:
+        """Whether every place of ``location`` is an HDS host (``None`` when unknown)."""
+        if location is None:
+            return self.is_hds_host(None)
+        if location.single is not None:
+            return self.is_hds_host(location.single)
+        if location.regions and {r.country for r in location.regions} == set(location.countries):
+            results = [self.is_hds_host(r) for r in location.regions]
+        else:  # an area named by countries: the provider's own status in each
+            results = [self.is_hds_host(Region(self.id, "", country)) for country in location.countries]
+        if any(r is False for r in results):
+            return False
+        return None if any(r is None for r in results) else True
+
+    def is_secnumcloud_at(self, location: Location | None, resource_type: str) -> bool | None:
+        """Whether every place of ``location`` is on a SecNumCloud-qualified offer."""
+        if location is None or location.single is not None:
+            return self.is_secnumcloud(location.single if location else None, resource_type)
+        if not location.regions or {r.country for r in location.regions} != set(location.countries):
+            return False if self.secnumcloud_status not in ("qualified", "qualified_offers") else None
+        results = [self.is_secnumcloud(r, resource_type) for r in location.regions]
+        if any(r is False for r in results):
+            return False
+        return None if any(r is None for r in results) else True
 
     def is_hds_host(self, region: Region | None) -> bool | None:
         """Whether hosting in ``region`` is HDS-certified; ``None`` when the region is unknown.
@@ -182,6 +279,50 @@ class ProviderCatalog:
             return Region(provider="", code=matches[0].code, country=matches[0].country)
         return None
 
+    def locate(self, provider_id: str | None, names: Iterable[str], scope: str | None = None,
+               any_region: bool = False) -> Location | str:
+        """Where ``names`` put data (a region, a location set, several of them, or any region);
+        a string says why the catalog cannot tell."""
+        provider = self.providers.get(provider_id) if provider_id is not None else None
+        if any_region:
+            if provider is None:
+                return "the service chooses the region, and its provider is not in the catalog"
+            return Location(label=f"any region of {provider.name}", code=None,
+                            countries=provider.every_country(), regions=provider.regions)
+        parts: list[Location] = []
+        for name in names:
+            found = self._locate_one(provider_id, provider, name, scope)
+            if isinstance(found, str):
+                return found
+            parts.append(found)
+        if not parts:
+            return "no region or location is set"
+        if len(parts) == 1:
+            return parts[0]
+        regions = tuple(dict.fromkeys(r for part in parts for r in part.regions))
+        countries = tuple(sorted({c for part in parts for c in part.countries}))
+        return Location(label=", ".join(p.label for p in parts), code=None, countries=countries,
+                        regions=regions)
+
+    def _locate_one(self, provider_id: str | None, provider: Provider | None, name: str,
+                    scope: str | None) -> Location | str:
+        if provider_id is not None and provider is None:
+            return f"provider {provider_id} is not in the catalog"
+        region = provider.find_region(name) if provider is not None else self.resolve_region(None, name)
+        if region is not None:
+            if region.country is None:
+                return f"region {region.code!r} has no country in the catalog"
+            return Location(label=region.code, code=region.code, countries=(region.country,),
+                            regions=(region,) if provider is not None else (), single=region)
+        found = provider.find_set(name, scope) if provider is not None else None
+        if found is not None:
+            members = tuple(r for code in found.regions if (r := provider.find_region(code)) is not None)  # type: ignore[union-attr]
+            return Location(label=found.label, code=found.code, countries=found.countries,
+                            regions=members)
+        where = f" of provider {provider_id}" if provider_id else ""
+        what = f"a region or {scope} location" if scope else "a region"
+        return f"{name!r} is not {what}{where} in the catalog"
+
     def operator_for_region(self, provider_id: str | None, name: str) -> str | None:
         """Another operator running this region with the provider's technology (Google -> S3NS).
 
@@ -241,6 +382,23 @@ def _provider_from_data(data: Mapping[str, Any], source_file: str) -> Provider:
         )
         for o in snc.get("offers") or ()
     )
+    by_code = {region.code: region for region in regions}
+    location_sets = tuple(
+        LocationSet(
+            code=str(item["code"]),
+            scopes=frozenset(str(x) for x in item.get("scopes") or ()),
+            kind=str(item.get("kind", "multi-region")),
+            label=str(item.get("label", item["code"])),
+            regions=tuple(str(x) for x in item.get("regions") or ()),
+            countries=tuple(sorted(set(item.get("countries") or ())
+                                   | {c for code in item.get("regions") or ()
+                                      if (c := getattr(by_code.get(code), "country", None))})),
+            nearest_for=frozenset(str(x) for x in item.get("nearest_for") or ()),
+            aliases=tuple(str(x) for x in item.get("aliases") or ()),
+            source=item.get("source"),
+        )
+        for item in data.get("location_sets") or ()
+    )
     return Provider(
         id=str(data["id"]),
         name=str(data.get("name", data["id"])),
@@ -256,6 +414,7 @@ def _provider_from_data(data: Mapping[str, Any], source_file: str) -> Provider:
         operators=tuple(data.get("operators") or (data.get("terraform") or {}).get("operators") or ()),
         source_file=source_file,
         raw=data,
+        location_sets=location_sets,
     )
 
 

@@ -66,8 +66,14 @@ class Replica:
     unresolved: str | None = None
     provider: str | None = None
     declared_at: SourceSpan | None = None
+    region_set: tuple[str, ...] = ()  # several names, every one holding the copy (region is None)
+    scope: str | None = None  # the catalog scope of location-set names (multi-regions)
+    any_region: bool = False  # the service puts the copy in a region it chooses
+    relative: str | None = None  # paired-region | other-region | nearest:<scope>: of the primary's
+    # --- resolved by the catalog ---
     country: str | None = None  # set only when the copy is in exactly one country
-    countries: tuple[str, ...] = ()  # every country the copy may be in (filled by the catalog)
+    countries: tuple[str, ...] = ()  # every country the copy may be in
+    label: str | None = None  # how messages name the copy's location ("EU multi-region")
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +99,12 @@ class Resource:
     source: SourceSpan
     input_format: str  # terraform | terraform-plan | kubernetes | cloudformation | arm | aws
     provider: str | None = None  # catalog provider id (aws, azurerm, ovh, ...)
-    region: str | None = None  # the region/location/zone as written, evaluated
+    region: str | None = None  # the region/location/zone (or location-set name) as written, evaluated
     unresolved: tuple[str, ...] = ()  # expressions that could not be evaluated
+    region_set: tuple[str, ...] = ()  # several names, every one holding data (region is None then)
+    location_scope: str | None = None  # the catalog scope of location-set names (multi-regions)
+    any_region: bool = False  # the service stores the data in a region it chooses
+    location_origin: str | None = None  # how the location was decided when not written on it
     tags: Mapping[str, str] = field(default_factory=dict)  # the resource's own tags/labels
     inherited_tags: Mapping[str, str] = field(default_factory=dict)  # default_tags, pod template
     replicas: tuple[Replica, ...] = ()
@@ -108,7 +118,8 @@ class Resource:
     data_class: str | None = None
     country: str | None = None  # set only when ``countries`` has exactly one member
     countries: tuple[str, ...] = ()  # every country the location may hold the data in
-    canonical_region: str | None = None
+    canonical_region: str | None = None  # the catalog's region or location-set code
+    location_label: str | None = None  # how messages name the location ("EU multi-region")
     exposures: tuple[str, ...] = ()
     exposures_known: bool = False
     hds: bool | None = None

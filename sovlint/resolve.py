@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import Any, Mapping
 
-from sovlint.catalog import ProviderCatalog, Region
+from sovlint.catalog import Location, Provider, ProviderCatalog
 from sovlint.datafiles import load_yaml_file, policies_dir
 from sovlint.model import DATA_CLASSES, Replica, Resource
 
@@ -122,20 +122,63 @@ def data_class_of(resource: Resource, settings: DataClassSettings) -> str:
     return settings.default
 
 
-def _resolve_replica(replica: Replica, provider_id: str | None,
-                     catalog: ProviderCatalog) -> Replica:
-    if replica.region is None:
+def _names(region: str | None, region_set: tuple[str, ...]) -> tuple[str, ...]:
+    return region_set or ((region,) if region else ())
+
+
+def _relative(replica: Replica, provider: Provider | None, primary: Location | None,
+              catalog: ProviderCatalog) -> Location | str:
+    """A copy placed relative to the primary: its paired region, another region, the nearest set."""
+    relation = str(replica.relative)
+    if provider is None:
+        return f"{replica.via}: the provider is not in the catalog"
+    if primary is None or primary.single is None:
+        return f"{replica.via}: where the primary is, which decides where the copy is, is unknown"
+    region = primary.single
+    if relation == "paired-region":
+        if not region.paired:
+            return f"{region.code} has no paired region in the catalog"
+        located = catalog.locate(provider.id, [region.paired])
+        return located
+    if relation == "other-region":
+        others = tuple(r for r in provider.regions if r.code != region.code and r.country)
+        if not others:
+            return f"{provider.name} has no region other than {region.code} in the catalog"
+        return Location(label=f"a region of {provider.name} other than {region.code}", code=None,
+                        countries=tuple(sorted({r.country for r in others if r.country})),
+                        regions=others)
+    if relation.startswith("nearest:"):
+        scope = relation.split(":", 1)[1]
+        found = provider.nearest_set(scope, region)
+        if found is None:
+            return (f"{replica.via}: the provider's documentation does not say which {scope} "
+                    f"location is nearest to {region.code}")
+        return catalog.locate(provider.id, [found.code], scope)
+    return f"{replica.via}: unknown relation {relation!r}"
+
+
+def _resolve_replica(replica: Replica, provider_id: str | None, catalog: ProviderCatalog,
+                     primary: Location | None) -> Replica | None:
+    """The copy with its countries, or ``None`` when it is where the primary already is."""
+    if replica.unresolved is not None:
         return replica
-    region = catalog.resolve_region(replica.provider or provider_id, replica.region)
-    if region is None:
-        return dataclasses.replace(
-            replica,
-            unresolved=replica.unresolved
-            or f"replica region {replica.region!r} is not in the catalog"
-            + (f" for {replica.provider or provider_id}" if (replica.provider or provider_id) else ""),
-        )
-    return dataclasses.replace(replica, country=region.country, region=region.code,
-                               countries=(region.country,) if region.country else ())
+    provider_key = replica.provider or provider_id
+    names = _names(replica.region, replica.region_set)
+    if replica.relative is not None:
+        located = _relative(replica, catalog.get(provider_key), primary, catalog)
+    elif names or replica.any_region:
+        located = catalog.locate(provider_key, names, replica.scope, replica.any_region)
+    else:
+        return replica
+    if isinstance(located, str):
+        if names and not replica.relative:
+            located = f"replica location {', '.join(names)!r}: {located}"
+        return dataclasses.replace(replica, unresolved=located)
+    if primary is not None and located.code is not None and located.code == primary.code \
+            and located.countries == primary.countries:
+        return None  # a copy in the primary's own region or set: no new place
+    return dataclasses.replace(replica, country=located.country, countries=located.countries,
+                               region=located.code, label=located.label)
 
 
 def resolve_resource(resource: Resource, catalog: ProviderCatalog,
@@ -143,51 +186,39 @@ def resolve_resource(resource: Resource, catalog: ProviderCatalog,
     """Fill the catalog-derived fields of one normalised resource."""
     category = category_of(resource)
     unresolved = list(resource.unresolved)
-    provider = catalog.get(resource.provider)
-    region: Region | None = None
     provider_id = resource.provider
-    if resource.region is not None:
-        operator = catalog.operator_for_region(provider_id, resource.region)
-        region = catalog.resolve_region(provider_id, resource.region)
-        if operator is not None:
+    names = _names(resource.region, resource.region_set)
+    if len(names) == 1:
+        operator = catalog.operator_for_region(provider_id, names[0])
+        if operator is not None:  # another operator runs this region (Google -> S3NS)
             provider_id = operator
-            provider = catalog.get(operator)
-            region = catalog.resolve_region(operator, resource.region)
-        if region is None and not unresolved:
-            where = f" of provider {resource.provider}" if resource.provider else ""
-            unresolved.append(f"region {resource.region!r} is not in the catalog{where}")
+    provider = catalog.get(provider_id)
+    location: Location | None = None
+    if names or resource.any_region:
+        found = catalog.locate(provider_id, names, resource.location_scope, resource.any_region)
+        if isinstance(found, str):
+            if not unresolved:
+                unresolved.append(found)
+        else:
+            location = found
     elif not unresolved and category != "other" and resource.input_format != "sovlint":
         unresolved.append("no region or location is set")
-    replicas = [_resolve_replica(r, resource.provider, catalog) for r in resource.replicas]
-    if region is not None and resource.attributes.get("geo_redundant"):
-        if region.paired:
-            paired = catalog.resolve_region(resource.provider, region.paired)
-            replicas.append(Replica(via="geo-redundant storage pair", region=region.paired,
-                                    country=paired.country if paired else None,
-                                    countries=(paired.country,) if paired and paired.country else (),
-                                    declared_at=resource.source))
-        else:
-            replicas.append(Replica(via="geo-redundant storage pair", region=None,
-                                    unresolved=f"{region.code} has no paired region in the catalog",
-                                    declared_at=resource.source))
-    exposures: tuple[str, ...] = ()
-    exposures_known = False
-    if provider is not None:
-        exposures = provider.exposures_in(region)
-        exposures_known = True
+    replicas = [r for r in (_resolve_replica(r, resource.provider, catalog, location)
+                            for r in resource.replicas) if r is not None]
     return dataclasses.replace(
         resource,
         provider=provider_id,
         category=category,
         data_class=data_class_of(resource, settings),
-        country=region.country if region is not None else None,
-        countries=(region.country,) if region is not None and region.country else (),
-        canonical_region=region.code if region is not None else None,
+        country=location.country if location is not None else None,
+        countries=location.countries if location is not None else (),
+        canonical_region=location.code if location is not None else None,
+        location_label=location.label if location is not None else None,
         unresolved=tuple(unresolved),
         replicas=tuple(replicas),
-        exposures=exposures,
-        exposures_known=exposures_known,
-        hds=provider.is_hds_host(region) if provider is not None else None,
-        secnumcloud=provider.is_secnumcloud(region, resource.resource_type)
+        exposures=provider.exposures_at(location) if provider is not None else (),
+        exposures_known=provider is not None,
+        hds=provider.is_hds_host_at(location) if provider is not None else None,
+        secnumcloud=provider.is_secnumcloud_at(location, resource.resource_type)
         if provider is not None else None,
     )

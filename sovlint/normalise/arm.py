@@ -12,10 +12,10 @@ Resources are addressed ``type/name`` with the name evaluated where possible
 (the expression as written otherwise). Child resources (``resources`` inside a
 resource) get the joined type and name; ``copy`` loops give one resource,
 with its instance indexes, per distinct location; inline nested deployments
-are read with their own scope. Storage SKUs give ``geo_redundant`` (GRS,
-RA-GRS, GZRS, RA-GZRS: the paired region holds a copy) or ``single_site``
-(LRS); SQL databases and flexible servers without zone redundancy or HA are
-``single_site``. Suppressions: ``metadata.sovlint.ignore`` on the resource, or
+are read with their own scope. Copies (the paired region of geo-redundant
+storage and backups) and single-site settings come from the location
+semantics of the azurerm type each ARM type is the equivalent of
+(``policies/locations/azurerm.yaml``). Suppressions: ``metadata.sovlint.ignore`` on the resource, or
 a ``// sovlint:ignore`` comment above it (templates are read in Resource
 Manager's JSON dialect: comments and trailing commas are accepted, and so are
 tabs).
@@ -32,7 +32,10 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from sovlint.config import Config
-from sovlint.model import Resource, ScanError, SourceSpan
+from sovlint.model import Replica, Resource, ScanError, SourceSpan
+from sovlint.placement.interpret import Placement, as_replica, copies, single_site
+from sovlint.placement.semantics import TypeSemantics, location_semantics
+from sovlint.placement.trees import TreeArguments, table
 from sovlint.normalise.documents import (ParseFailure, SourceDocuments, comment_suppressions,
                                          load_source, metadata_suppressions)
 from sovlint.parsers.json_marks import JsonError, load_json
@@ -397,47 +400,40 @@ def _ci(mapping: Mapping[str, Any], key: str) -> Any:
     return None
 
 
-def _storage_facts(resource: Mapping[str, Any], value: Callable[[Any], Any]) -> dict[str, Any]:
-    sku = value(_ci(_mapping(_ci(resource, "sku")), "name"))
-    if sku is None:
-        sku = value(_ci(_mapping(_ci(resource, "properties")), "accountType"))
-    if not isinstance(sku, str):
-        return {}
-    redundancy = sku.rsplit("_", 1)[-1].upper()
-    facts: dict[str, Any] = {"sku": sku, "replication_type": redundancy}
-    if redundancy == "LRS":
-        facts.update(single_site=True, single_site_reason=f"sku {sku} keeps copies in one data centre")
-    else:
-        facts["single_site"] = False
-    if redundancy in ("GRS", "RAGRS", "GZRS", "RAGZRS"):
-        facts["geo_redundant"] = True
-    return facts
+def _arguments(body: Mapping[str, Any], scope: Evaluator, semantics: TypeSemantics,
+               kind: str) -> TreeArguments:
+    """A resource body under the Terraform names its semantics use (one level evaluated at a
+    time, so that nested objects keep their lines)."""
+
+    def evaluate(node: Any) -> Any:
+        return node if isinstance(node, (dict, list)) else scope.value(node)
+
+    return TreeArguments(body, table(semantics.paths_for(INPUT_FORMAT, kind) or {}),
+                         evaluate=evaluate, case_insensitive=True,
+                         unknown=lambda value: value.reason if isinstance(value, Unknown) else None)
 
 
-def _sql_database_facts(resource: Mapping[str, Any], value: Callable[[Any], Any]) -> dict[str, Any]:
-    zone_redundant = value(_ci(_mapping(_ci(resource, "properties")), "zoneRedundant"))
-    if isinstance(zone_redundant, Unknown):
-        return {}
-    if zone_redundant is True or str(zone_redundant).lower() == "true":
-        return {"single_site": False}
-    return {"single_site": True, "single_site_reason": "zoneRedundant is not enabled"}
+class _ResourceContext:
+    """The interpreter's view of an ARM resource: its location is already evaluated."""
 
+    def __init__(self, location: Any):
+        self.location = location
 
-def _flexible_server_facts(resource: Mapping[str, Any], value: Callable[[Any], Any]) -> dict[str, Any]:
-    mode = value(_ci(_mapping(_ci(_mapping(_ci(resource, "properties")), "highAvailability")), "mode"))
-    if isinstance(mode, Unknown):
-        return {}
-    if isinstance(mode, str) and mode.lower() in ("zoneredundant", "samezone", "enabled"):
-        return {"single_site": False}
-    return {"single_site": True, "single_site_reason": "high availability is not enabled"}
+    def provider_location(self, zone: bool) -> Placement:
+        """The resource's own location (ARM has no provider-wide region)."""
+        if isinstance(self.location, Unknown):
+            return Placement(unresolved=self.location.reason)
+        if isinstance(self.location, str) and self.location:
+            return Placement(names=(self.location,))
+        return Placement(unresolved="no location is set")
 
+    def locate(self, handle: Any) -> Placement | None:
+        """References between ARM resources are not followed for copies."""
+        return None
 
-_FACTS: dict[str, Callable[[Mapping[str, Any], Callable[[Any], Any]], dict[str, Any]]] = {
-    "microsoft.storage/storageaccounts": _storage_facts,
-    "microsoft.sql/servers/databases": _sql_database_facts,
-    "microsoft.dbforpostgresql/flexibleservers": _flexible_server_facts,
-    "microsoft.dbformysql/flexibleservers": _flexible_server_facts,
-}
+    def peers(self, path: str, handle: Any) -> list[Placement]:
+        """ARM declares no global-database groups this way."""
+        return []
 
 
 @dataclass(frozen=True)
@@ -509,9 +505,14 @@ class _TemplateReader:
             elif isinstance(location, str):
                 region = location
             attributes: dict[str, Any] = {}
-            facts = _FACTS.get(kind.lower())
-            if facts is not None:
-                attributes.update(facts(body, scope.value))
+            replicas: list[Replica] = []
+            semantics = location_semantics().for_format(INPUT_FORMAT, kind)
+            if semantics is not None:
+                arguments = _arguments(body, scope, semantics, kind)
+                attributes.update(single_site(semantics, arguments))
+                context = _ResourceContext(location)
+                replicas = [as_replica(decl.via, decl.placement, SourceSpan(
+                    self.source.path, decl.line or line)) for decl in copies(semantics, arguments, context)]
             if copy:
                 attributes["copy"] = str(_ci(copy, "name") or "")
                 if count is None or isinstance(count, Unknown):
@@ -525,7 +526,8 @@ class _TemplateReader:
             self.resources.append(Resource(
                 address=address, resource_type=kind, source=span, input_format=INPUT_FORMAT,
                 provider=PROVIDER, region=region, unresolved=unresolved, tags=tags,
-                attributes=attributes, suppressions=suppressions, instances=instances))
+                replicas=tuple(replicas), attributes=attributes, suppressions=suppressions,
+                instances=instances))
         first_scope = next(iter(scoped.values()))
         location = self.location(body, first_scope, parent)
         this = _Parent(kind, name, location)

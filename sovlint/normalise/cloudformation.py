@@ -27,6 +27,9 @@ from typing import Any, Iterator, Mapping
 
 from sovlint.config import Config
 from sovlint.model import Replica, Resource, SourceSpan
+from sovlint.placement.interpret import Placement, as_replica, copies, place, single_site
+from sovlint.placement.semantics import SAME_AS_RESOURCE, TypeSemantics, location_semantics
+from sovlint.placement.trees import TreeArguments, table
 from sovlint.normalise.documents import (ParseFailure, SourceDocuments, comment_suppressions,
                                          load_source, metadata_suppressions)
 from sovlint.parsers.yaml_marks import LineDict, Tagged
@@ -450,7 +453,6 @@ def _tags(properties: Mapping[str, Any], evaluator: Evaluator) -> dict[str, str]
     return tags
 
 
-_ARN_REGION = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:(?P<region>[a-z0-9-]*):")
 _S3_ARN = re.compile(r"^arn:aws[a-z-]*:s3:::(?P<bucket>[^/]+)")
 
 
@@ -527,8 +529,19 @@ class _TemplateReader:
             attributes["region_from"] = origin
         if entry.loop:
             attributes["for_each"] = entry.loop
-        attributes.update(self.facts(kind, properties))
+        semantics = location_semantics().for_format(INPUT_FORMAT, kind)
+        arguments = self.arguments(kind, properties, semantics)
+        replicas: list[Replica] = []
         span = SourceSpan(self.source.path, entry.line, entry.end_line)
+        if semantics is not None:
+            attributes.update(single_site(semantics, arguments))
+            context = _TemplateContext(self, entry)
+            for decl in copies(semantics, arguments, context):
+                placement = decl.placement
+                if placement.relative == SAME_AS_RESOURCE:
+                    placement = context.placement_of(entry)
+                replicas.append(as_replica(decl.via, placement, SourceSpan(
+                    self.source.path, decl.line or entry.line)))
         metadata = _mapping(entry.body.get("Metadata"))
         suppressions = metadata_suppressions(_mapping(metadata.get("sovlint")).get("ignore"), span)
         if entry.line:
@@ -546,120 +559,77 @@ class _TemplateReader:
             unresolved=tuple(unresolved),
             tags=_tags(properties, self.evaluator),
             inherited_tags=inherited,
-            replicas=tuple(self.replicas(kind, properties, entry, region)),
+            replicas=tuple(replicas),
             attributes=attributes,
             suppressions=suppressions,
         )
 
-    # -- replicas
+    def arguments(self, kind: str, properties: Mapping[str, Any],
+                  semantics: TypeSemantics | None) -> TreeArguments:
+        """A resource's properties under the Terraform names its semantics use."""
+        paths = semantics.paths_for(INPUT_FORMAT, kind) if semantics is not None else None
+        return TreeArguments(properties, table(paths or {}), evaluate=self._value,
+                             unknown=lambda value: value.reason if isinstance(value, Unknown) else None,
+                             reference=lambda raw, path: self._referenced(raw),
+                             describe=lambda raw, spelled: spelled)
 
-    def _at(self, node: Any, default: int | None) -> SourceSpan:
-        return SourceSpan(self.source.path, getattr(node, "line", None) or default)
+    def _value(self, node: Any) -> Any:
+        """A property's value, evaluated one level at a time (nested properties keep their
+        lines); an ARN built with unknown parts keeps its known ones (``?``)."""
+        if isinstance(node, (dict, list)) and _intrinsic(node) is None:
+            return node
+        value = self.evaluator.value(node)
+        if isinstance(value, Unknown) and _intrinsic(node) is not None:
+            partial = self.evaluator.partial_text(node)
+            if isinstance(partial, str):
+                return partial
+        return value
 
-    def replicas(self, kind: str, properties: Mapping[str, Any], entry: _Entry,
-                 region: str | Unknown) -> Iterator[Replica]:
-        value = self.evaluator.value
-        if kind == "AWS::S3::Bucket":
-            rules = _list(_mapping(properties.get("ReplicationConfiguration")).get("Rules"))
-            for rule in rules:
-                destination = _mapping(_mapping(rule).get("Destination"))
-                if "Bucket" in destination:
-                    yield self._s3_destination(destination["Bucket"], self._at(rule, entry.line))
-        elif kind == "AWS::DynamoDB::GlobalTable":
-            for replica in _list(properties.get("Replicas")):
-                where = value(_mapping(replica).get("Region"))
-                span = self._at(replica, entry.line)
-                if isinstance(where, Unknown):
-                    yield Replica("global table replica", None, f"replica Region: {where.reason}",
-                                  declared_at=span)
-                elif where != region:
-                    yield Replica("global table replica", str(where), declared_at=span)
-        elif kind == "AWS::RDS::DBInstance":
-            source_region = properties.get("SourceRegion")
-            source_id = self.evaluator.partial_text(properties.get("SourceDBInstanceIdentifier"))
-            arn_region = _ARN_REGION.match(source_id) if isinstance(source_id, str) else None
-            if source_region is not None:
-                where = value(source_region)
-                span = self._at(properties, entry.line)
-                if isinstance(where, Unknown):
-                    yield Replica("read replica of a source database", None,
-                                  f"SourceRegion: {where.reason}", declared_at=span)
-                else:
-                    yield Replica("read replica of a source database", str(where), declared_at=span)
-            elif arn_region is not None and arn_region.group("region") not in ("", region):
-                yield Replica("read replica of a source database", arn_region.group("region"),
-                              declared_at=self._at(properties, entry.line))
-        elif kind == "AWS::Backup::BackupPlan":
-            plan = _mapping(properties.get("BackupPlan"))
-            for rule in _list(plan.get("BackupPlanRule")):
-                for action in _list(_mapping(rule).get("CopyActions")):
-                    arn = self.evaluator.partial_text(_mapping(action).get("DestinationBackupVaultArn"))
-                    span = self._at(action, entry.line)
-                    match = _ARN_REGION.match(arn) if isinstance(arn, str) else None
-                    if match and match.group("region"):
-                        yield Replica("backup copy", match.group("region"), declared_at=span)
-                    else:
-                        reason = arn.reason if isinstance(arn, Unknown) else f"no region in {arn!r}"
-                        yield Replica("backup copy", None,
-                                      f"backup copy destination vault: {reason}", declared_at=span)
-        elif kind == "AWS::ECR::ReplicationConfiguration":
-            config = _mapping(properties.get("ReplicationConfiguration"))
-            for rule in _list(config.get("Rules")):
-                for destination in _list(_mapping(rule).get("Destinations")):
-                    where = value(_mapping(destination).get("Region"))
-                    span = self._at(destination, entry.line)
-                    if isinstance(where, Unknown):
-                        yield Replica("registry replication", None, where.reason, declared_at=span)
-                    else:
-                        yield Replica("registry replication", str(where), declared_at=span)
+    def _referenced(self, raw: Any) -> str | None:
+        """The logical id of the resource a property refers to (also by bucket name or ARN)."""
+        for logical_id in _referenced_ids(raw, self.by_id):
+            return logical_id
+        value = self.evaluator.value(raw)
+        if isinstance(value, str):
+            match = _S3_ARN.match(value)
+            return self.bucket_names.get(match.group("bucket") if match else value)
+        return None
 
-    def _s3_destination(self, node: Any, span: SourceSpan) -> Replica:
-        via = "S3 replication"
-        for logical_id in _referenced_ids(node, self.by_id):
-            if self.by_id[logical_id].body.get("Type") == "AWS::S3::Bucket":
-                where, _ = self.resource_region(self.by_id[logical_id])
-                if isinstance(where, str):
-                    return Replica(via, where, declared_at=span)
-                return Replica(via, None, f"destination bucket {logical_id}: {where.reason}",
-                               declared_at=span)
-        arn = self.evaluator.value(node)
-        if isinstance(arn, str):
-            match = _S3_ARN.match(arn)
-            bucket = match.group("bucket") if match else arn
-            if bucket in self.bucket_names:
-                where, _ = self.resource_region(self.by_id[self.bucket_names[bucket]])
-                if isinstance(where, str):
-                    return Replica(via, where, declared_at=span)
-            return Replica(via, None, f"replication destination {arn}: an S3 bucket ARN "
-                           "carries no region", declared_at=span)
-        return Replica(via, None, f"replication destination: {arn.reason}", declared_at=span)
 
-    # -- settings rules read (SOV009)
+class _TemplateContext:
+    """The interpreter's view of a template: the stack's region, the other resources."""
 
-    def facts(self, kind: str, properties: Mapping[str, Any]) -> dict[str, Any]:
-        value = self.evaluator.value
-        if kind == "AWS::RDS::DBInstance":
-            engine = value(properties.get("Engine"))
-            if isinstance(engine, str) and engine.startswith("aurora"):
-                return {}
-            multi_az = value(properties.get("MultiAZ", False))
-            if isinstance(multi_az, Unknown):
-                return {}
-            if str(multi_az).lower() not in ("true", "1"):
-                return {"single_site": True, "single_site_reason": "MultiAZ is not enabled"}
-            return {"single_site": False}
-        if kind == "AWS::ElastiCache::ReplicationGroup":
-            enabled = value(properties.get("MultiAZEnabled", False))
-            if isinstance(enabled, Unknown):
-                return {}
-            if str(enabled).lower() not in ("true", "1"):
-                return {"single_site": True, "single_site_reason": "MultiAZEnabled is not set"}
-            return {"single_site": False}
-        if kind == "AWS::ElastiCache::CacheCluster":
-            mode = value(properties.get("AZMode", "single-az"))
-            if isinstance(mode, str) and mode != "cross-az":
-                return {"single_site": True, "single_site_reason": "a single-AZ cache cluster"}
-        return {}
+    def __init__(self, reader: _TemplateReader, entry: _Entry):
+        self.reader = reader
+        self.entry = entry
+
+    def placement_of(self, entry: _Entry) -> Placement:
+        """Where a resource of the template keeps its data."""
+        kind, _ = _type_of(entry.body)
+        semantics = location_semantics().for_format(INPUT_FORMAT, kind)
+        if semantics is None:
+            return _TemplateContext(self.reader, entry).provider_location(zone=False)
+        properties = _mapping(entry.body.get("Properties"))
+        return place(semantics, self.reader.arguments(kind, properties, semantics),
+                     _TemplateContext(self.reader, entry))
+
+    def provider_location(self, zone: bool) -> Placement:
+        """The region the stack (or the resource's Condition) deploys it to."""
+        region, origin = self.reader.resource_region(self.entry)
+        if isinstance(region, Unknown):
+            return Placement(unresolved=region.reason)
+        return Placement(names=(region,), origin=origin or None)
+
+    def locate(self, handle: Any) -> Placement | None:
+        """Where another resource of the template is (``handle``: its logical id)."""
+        entry = self.reader.by_id.get(handle) if isinstance(handle, str) else None
+        if entry is None or entry is self.entry:
+            return None
+        return self.placement_of(entry)
+
+    def peers(self, path: str, handle: Any) -> list[Placement]:
+        """Templates declare no global-database groups this way."""
+        return []
 
 
 def normalise_template(source: SourceDocuments, config: Config) -> list[Resource]:

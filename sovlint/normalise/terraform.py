@@ -21,6 +21,8 @@ from sovlint.catalog import ProviderCatalog
 from sovlint.hcl.render import render
 from sovlint.hcl.syntax import Attribute, Block, HclFile, HclSyntaxError
 from sovlint.model import Replica, Resource, SourceSpan, Suppression
+from sovlint.normalise.terraform_arguments import block_arguments, referenced_resource
+from sovlint.placement.interpret import Placement, location_fields
 from sovlint.parse_cache import real_path
 from sovlint.suppress import parse_comment_suppressions
 from sovlint.terraform.instance import MAX_INSTANCES, MAX_MODULE_DEPTH, ModuleInstance, ProviderInstance
@@ -245,84 +247,49 @@ class TerraformLoader:
             block = located.node
             assert isinstance(block, Block)
             own.extend(self._resources_of(module, block, located.file))
-        result.resources.extend(self._link_replicas(module, own))
+        result.resources.extend(self._link_copies(module, own))
         for name, located in sorted(module.config.module_calls.items()):
             self._follow_module(module, name, located.node, located.file, result)  # type: ignore[arg-type]
 
-    def _link_replicas(self, module: ModuleInstance, resources: list[Resource]) -> list[Resource]:
-        """Attach every declared copy to the resource whose data is copied."""
-        from sovlint.normalise.terraform_replicas import replica_links
+    def _link_copies(self, module: ModuleInstance, resources: list[Resource]) -> list[Resource]:
+        """Attach every copy a block declares to the resource whose data is copied (SPEC §2)."""
+        from sovlint.placement.interpret import as_replica, copies
+        from sovlint.placement.semantics import SAME_AS_RESOURCE, location_semantics
 
+        semantics = location_semantics()
         prefix = f"{module.address}." if module.address else ""
         by_local: dict[tuple[str, str], list[int]] = {}
         for index, resource in enumerate(resources):
             rtype, rname = resource.address[len(prefix):].split(".", 1)
             by_local.setdefault((rtype, rname), []).append(index)
-
-        def region_of(target: tuple[str, str]) -> Any:
-            indexes = by_local.get(target)
-            if not indexes:
-                return None
-            first = resources[indexes[0]]
-            if first.region is not None:
-                return first.region
-            return Unknown(reason="; ".join(first.unresolved) or "region unknown",
-                           expr=f"{target[0]}.{target[1]}")
-
         added: dict[int, list[Replica]] = {}
         for located in module.config.resources:
             block = located.node
             assert isinstance(block, Block)
+            entry = semantics.get(block.labels[0])
+            declaring = by_local.get((block.labels[0], block.labels[1]), [])
+            if entry is None or not entry.copies or not declaring:
+                continue
             span = SourceSpan(located.file.path, block.line, block.end_line)
-            links = replica_links(block, span, module.evaluate, region_of)
-            for link in links:
-                declaring = by_local.get((block.labels[0], block.labels[1]), [])
-                targets = by_local.get(link.source, []) if link.source else declaring
-                replica = link.replica
-                if replica.region is None and replica.unresolved is None:
-                    # the copy lives where the declaring resource is
-                    where = region_of((block.labels[0], block.labels[1]))
-                    replica = dataclasses.replace(
-                        replica, region=where if isinstance(where, str) else None,
-                        unresolved=None if isinstance(where, str) else
-                        f"{replica.via} {block.labels[0]}.{block.labels[1]}: "
-                        f"{where.reason if isinstance(where, Unknown) else 'region unknown'}")
+            extra = self._first_instance(module, block)
+            context = _PlacementContext(self, module, block, extra)
+            for decl in copies(entry, block_arguments(module, block, extra), context):
+                placement = decl.placement
+                if placement.relative == SAME_AS_RESOURCE:  # the copy is where its declaration is
+                    placement = context.placement_of(block)
+                targets = by_local.get(decl.of, []) if decl.of is not None else declaring
+                replica = as_replica(decl.via, placement, span)
                 for index in targets:
                     added.setdefault(index, []).append(replica)
-        self._link_global_clusters(module, resources, by_local, added)
         if not added:
             return resources
         return [dataclasses.replace(r, replicas=(*r.replicas, *added.get(i, ())))
                 for i, r in enumerate(resources)]
 
-    def _link_global_clusters(self, module: ModuleInstance, resources: list[Resource],
-                              by_local: Mapping[tuple[str, str], list[int]],
-                              added: dict[int, list[Replica]]) -> None:
-        """Aurora global databases: each member cluster's data is copied to every other member."""
-        from sovlint.normalise.terraform_replicas import referenced_resource
-
-        members: dict[tuple[str, str], list[tuple[int, SourceSpan]]] = {}
-        for located in module.config.resources:
-            block = located.node
-            assert isinstance(block, Block)
-            attr = block.body.attribute("global_cluster_identifier")
-            target = referenced_resource(attr.expr) if attr is not None else None
-            if block.labels[0] != "aws_rds_cluster" or target is None:
-                continue
-            span = SourceSpan(located.file.path, block.line, block.end_line)
-            for index in by_local.get((block.labels[0], block.labels[1]), []):
-                members.setdefault(target, []).append((index, span))
-        for group in members.values():
-            for index, _ in group:
-                for other, span in group:
-                    if other == index:
-                        continue
-                    region = resources[other].region
-                    added.setdefault(index, []).append(Replica(
-                        via="Aurora global database member", region=region, declared_at=span,
-                        unresolved=None if region else
-                        f"global database member {resources[other].address}: "
-                        + ("; ".join(resources[other].unresolved) or "region unknown")))
+    def _first_instance(self, module: ModuleInstance, block: Block) -> Mapping[str, Any]:
+        """The names (``each``, ``count``) of a block's first instance."""
+        instances = self._instances(module, block)
+        return instances[0][1] if instances else {}
 
     def _follow_module(self, parent: ModuleInstance, name: str, block: Block,
                        file: HclFile, result: ModuleResult) -> None:
@@ -455,33 +422,30 @@ class TerraformLoader:
         local_address = f"{rtype}.{rname}"
         address = f"{module.address}.{local_address}" if module.address else local_address
         key, provider, provider_text = module.provider_for(block)
-        provider_id = self._provider_id(module, key.split(".")[0], rtype, provider)
+        provider_id = self.provider_id_of(module, key.split(".")[0], rtype, provider)
         span = SourceSpan(file.path, block.line, block.end_line)
         suppressions = tuple(parse_comment_suppressions(file.comments, block.line, block.end_line,
                                                         span))
-        groups: dict[tuple[Any, ...], dict[str, Any]] = {}
+        groups: dict[Placement, dict[str, Any]] = {}
         for instance_key, extra in self._instances(module, block, file):
-            region, unresolved = self._region(module, block, provider, provider_id, extra, provider_text)
-            tags = self._tags(module, block, extra)
-            group_key = (region, tuple(unresolved))
-            group = groups.setdefault(group_key, {"instances": [], "region": region,
-                                                  "unresolved": unresolved, "tags": tags,
-                                                  "extra": extra})
+            placement = _PlacementContext(self, module, block, extra, provider, provider_id,
+                                          provider_text).placement_of(block)
+            group = groups.setdefault(placement, {"instances": [], "extra": extra,
+                                                  "tags": self._tags(module, block, extra)})
             if instance_key:
                 group["instances"].append(instance_key)
         if not groups:  # count = 0 / empty for_each: nothing is created
             return []
         inherited = provider.default_tags() if provider is not None else {}
         resources = []
-        for group in groups.values():
+        for placement, group in groups.items():
             resources.append(Resource(
                 address=address,
                 resource_type=rtype,
                 source=span,
                 input_format="terraform",
                 provider=provider_id,
-                region=group["region"],
-                unresolved=tuple(group["unresolved"]),
+                **location_fields(placement),
                 tags=_string_map(group["tags"]),
                 inherited_tags=_string_map(inherited),
                 attributes=self._facts(module, block, group["extra"]),
@@ -491,8 +455,9 @@ class TerraformLoader:
             ))
         return resources
 
-    def _provider_id(self, module: ModuleInstance, local_name: str, rtype: str,
-                     provider: ProviderInstance | None) -> str | None:
+    def provider_id_of(self, module: ModuleInstance, local_name: str, rtype: str,
+                       provider: ProviderInstance | None) -> str | None:
+        """The catalog provider of a resource type (its operator, for openstack)."""
         source = module.config.required_providers.get(local_name)
         provider_id = self.catalog.provider_for_source(source) if source else None
         if provider_id is None:
@@ -505,11 +470,12 @@ class TerraformLoader:
                     return operator
         return provider_id
 
-    def _region(self, module: ModuleInstance, block: Block, provider: ProviderInstance | None,
-                provider_id: str | None, extra: Mapping[str, Any],
-                provider_text: str | None) -> tuple[str | None, list[str]]:
-        # attribute names are the Terraform provider's (openstack), not the operator's (ovh)
-        entry = self.catalog.get(self.catalog.provider_for_type(block.labels[0]) or provider_id)
+    def generic_placement(self, module: ModuleInstance, block: Block, extra: Mapping[str, Any],
+                          context: "_PlacementContext") -> Placement:
+        """The location of a type without semantics: a region/location/zone argument (also in a
+        nested block), a parent's location (azurerm), else the provider's region."""
+        rtype = block.labels[0]
+        entry = self.catalog.get(self.catalog.provider_for_type(rtype) or context.provider_id)
         settings = entry.terraform if entry is not None else {}
         names = [*settings.get("resource_region_attributes", ["region", "location"]),
                  *settings.get("zone_attributes", [])]
@@ -518,33 +484,43 @@ class TerraformLoader:
             if found is not None:
                 break
             found = _region_in(module, nested.body, names, extra, f"{nested.type}.")
-        if found is not None:
-            return found
-        if not settings.get("provider_region_attributes", ["region"]):
+        if found is None and not settings.get("provider_region_attributes", ["region"]):
             # no provider-wide region (azurerm): a child resource lives where its parent does
-            inherited = self._parent_region(module, block)
-            if inherited is not None:
-                return inherited
+            found = self._parent_region(module, block)
+        if found is not None:
+            region, unresolved = found
+            return Placement(names=(region,) if region else (),
+                             unresolved="; ".join(unresolved) or None)
+        return context.provider_location(zone=False)
+
+    def provider_placement(self, block: Block, provider: ProviderInstance | None,
+                           provider_id: str | None, provider_text: str | None, zone: bool) -> Placement:
+        """The region (or zone) of the provider configuration a resource block uses."""
+        # attribute names are the Terraform provider's (openstack), not the operator's (ovh)
+        entry = self.catalog.get(self.catalog.provider_for_type(block.labels[0]) or provider_id)
+        settings = entry.terraform if entry is not None else {}
         label = provider_text or (provider.key if provider is not None else
                                   block.labels[0].split("_", 1)[0])
         if provider is None or provider.block is None:
-            return None, [f"provider {label} has no configuration here; its region is set at deploy time"]
-        for name in settings.get("provider_region_attributes", ["region"]):
+            return Placement(unresolved=f"provider {label} has no configuration here; "
+                                        "its region is set at deploy time")
+        names = ["zone"] if zone else settings.get("provider_region_attributes", ["region"])
+        for name in names:
             value = provider.attribute(name)
             if value is None:
                 continue
             if isinstance(value, str) and value:
-                return value, []
+                return Placement(names=(value,), origin=f"the {name} of provider {label}")
             text = provider.expression(name)
             reason = value.reason if isinstance(value, Unknown) else "not a region name"
-            return None, [f"provider {label}: {name} = {text} ({reason})"]
-        return None, [f"provider {label} sets no region; it comes from the environment at deploy time"]
+            return Placement(unresolved=f"provider {label}: {name} = {text} ({reason})")
+        what = "zone" if zone else "region"
+        return Placement(unresolved=f"provider {label} sets no {what}; "
+                                    "it comes from the environment at deploy time")
 
     def _parent_region(self, module: ModuleInstance,
                        block: Block) -> tuple[str | None, list[str]] | None:
         """The location of the resource an argument (``server_id``, ``storage_account_name``...) points to."""
-        from sovlint.normalise.terraform_replicas import referenced_resource
-
         for attr in block.body.attributes:
             if not attr.name.endswith(("_id", "_name")):
                 continue
@@ -576,19 +552,11 @@ class TerraformLoader:
 
     def _facts(self, module: ModuleInstance, block: Block, extra: Mapping[str, Any]) -> dict[str, Any]:
         """Settings that rules read: redundancy (SOV009), geo-redundant replication."""
-        from sovlint.normalise.terraform_facts import resource_facts
+        from sovlint.placement.interpret import single_site
+        from sovlint.placement.semantics import location_semantics
 
-        def value_of(name: str) -> Any:
-            attr = block.body.attribute(name)
-            if attr is not None:
-                return module.evaluate(attr.expr, extra)
-            nested = block.body.blocks_of(name)
-            if nested:
-                return [{a.name: module.evaluate(a.expr, extra) for a in b.body.attributes}
-                        for b in nested]
-            return None
-
-        facts = resource_facts(block.labels[0], value_of)
+        entry = location_semantics().get(block.labels[0])
+        facts = single_site(entry, block_arguments(module, block, extra)) if entry is not None else {}
         endpoints = self._saas_endpoints(module, block, extra)
         if endpoints:
             from sovlint.normalise.saas import saas_attributes
@@ -675,3 +643,76 @@ def _string_map(value: Any) -> dict[str, str]:
 def module_directories(files: Iterable[Path]) -> list[Path]:
     """The distinct directories of Terraform files, in order."""
     return list(dict.fromkeys(p.parent for p in files))
+
+
+class _PlacementContext:
+    """What the interpreter needs about one resource block: its provider, its neighbours."""
+
+    def __init__(self, loader: TerraformLoader, module: ModuleInstance, block: Block,
+                 extra: Mapping[str, Any], provider: ProviderInstance | None = None,
+                 provider_id: str | None = None, provider_text: str | None = None):
+        self.loader = loader
+        self.module = module
+        self.block = block
+        self.extra = extra
+        if provider is None and provider_text is None:
+            key, provider, provider_text = module.provider_for(block)
+            provider_id = loader.provider_id_of(module, key.split(".")[0], block.labels[0], provider)
+        self.provider = provider
+        self.provider_id = provider_id
+        self.provider_text = provider_text
+
+    def placement_of(self, block: Block) -> Placement:
+        """Where ``block`` (this one, with this instance's names) keeps its data."""
+        from sovlint.placement.interpret import place
+        from sovlint.placement.semantics import location_semantics
+
+        entry = location_semantics().get(block.labels[0])
+        if entry is None:
+            return self.loader.generic_placement(self.module, block, self.extra, self)
+        return place(entry, block_arguments(self.module, block, self.extra), self)
+
+    def provider_location(self, zone: bool) -> Placement:
+        """The region (or zone) of the block's provider configuration."""
+        return self.loader.provider_placement(self.block, self.provider, self.provider_id,
+                                              self.provider_text, zone)
+
+    def _block(self, handle: Any) -> Block | None:
+        for located in self.module.config.resources:
+            block = located.node
+            assert isinstance(block, Block)
+            if block.labels == tuple(handle):
+                return block
+        return None
+
+    def locate(self, handle: Any) -> Placement | None:
+        """Where another resource of this module is (its first instance), once per scan."""
+        block = self._block(handle) if isinstance(handle, tuple) else None
+        if block is None or block is self.block:
+            return None
+        memo = self.module.placements
+        key = block.labels
+        if key in memo:
+            found = memo[key]
+            return found if found is not None else Placement(
+                unresolved=f"{'.'.join(block.labels)} depends on its own location")
+        memo[key] = None  # a reference cycle reads as unknown
+        other = _PlacementContext(self.loader, self.module, block,
+                                  self.loader._first_instance(self.module, block))
+        memo[key] = found = other.placement_of(block)
+        return found
+
+    def peers(self, path: str, handle: Any) -> list[Placement]:
+        """Where the other blocks are whose ``path`` refers to the same resource."""
+        found = []
+        for located in self.module.config.resources:
+            block = located.node
+            assert isinstance(block, Block)
+            if block is self.block or block.labels[0] != self.block.labels[0]:
+                continue
+            attr = block.body.attribute(path)
+            if attr is not None and referenced_resource(attr.expr) == handle:
+                placement = self.locate(block.labels)
+                if placement is not None:
+                    found.append(placement)
+        return found

@@ -20,10 +20,14 @@ from typing import Any, Iterator, Mapping
 from sovlint.config import Config
 from sovlint.model import Replica, Resource, SourceSpan
 from sovlint.normalise.documents import ParseFailure, SourceDocuments, load_source
+from sovlint.placement.interpret import Placement, location_fields
+from sovlint.placement.semantics import location_semantics
+from sovlint.placement.trees import TreeArguments
 
 INPUT_FORMAT = "terraform-plan"
-_ARN_REGION = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:(?P<region>[a-z0-9-]+):")
 _MAX_HOPS = 20
+#: Values by which one planned resource names another (``bucket = aws_s3_bucket.x.id``).
+_IDENTIFYING = ("arn", "id", "bucket", "name")
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
@@ -56,6 +60,9 @@ class PlanReader:
         self.configuration = _mapping(plan.get("configuration"))
         self.provider_config = _mapping(self.configuration.get("provider_config"))
         self.variables = _mapping(plan.get("variables"))
+        #: planned resources by address, and where those referred to by others are
+        self.by_address: dict[str, tuple[Mapping[str, Any], tuple[str, ...]]] = {}
+        self.placements: dict[str, Placement | None] = {}
 
     # -- configuration tree
 
@@ -157,24 +164,33 @@ class PlanReader:
             stack.extend(m for m in _list(module.get("child_modules")) if isinstance(m, dict))
 
     def resources(self) -> list[Resource]:
-        """Every managed resource; a replication configuration's copies go on its bucket."""
+        """Every managed resource, with the copies each declares attached to the copied one."""
         import dataclasses
 
+        from sovlint.placement.interpret import as_replica, copies
+        from sovlint.placement.semantics import SAME_AS_RESOURCE
+
         planned = list(self.planned())
+        self.by_address = {str(r.get("address", "")): (r, p) for r, p in planned}
+        self.placements = {}
         resources = [self.resource(r, p) for r, p in planned]
-        buckets = {str(_mapping(r.get("values")).get("bucket")): i for i, (r, _) in enumerate(planned)
-                   if r.get("type") == "aws_s3_bucket"}
-        for index, (raw, _) in enumerate(planned):
-            if raw.get("type") != "aws_s3_bucket_replication_configuration":
+        index_of = {str(r.get("address", "")): i for i, (r, _) in enumerate(planned)}
+        added: dict[int, list[Replica]] = {}
+        for index, (raw, path) in enumerate(planned):
+            entry = location_semantics().get(str(raw.get("type", "")))
+            if entry is None or not entry.copies:
                 continue
-            target = buckets.get(str(_mapping(raw.get("values")).get("bucket")))
-            if target is None:
-                continue
-            copies = resources[index].replicas
-            resources[index] = dataclasses.replace(resources[index], replicas=())
-            resources[target] = dataclasses.replace(
-                resources[target], replicas=(*resources[target].replicas, *copies))
-        return resources
+            span = resources[index].source
+            context = _PlanContext(self, raw, path)
+            for decl in copies(entry, self.arguments(raw, path), context):
+                placement = decl.placement
+                if placement.relative == SAME_AS_RESOURCE:
+                    placement = context.placement_of(raw, path)
+                target = index_of.get(decl.of, -1) if decl.of is not None else index
+                if target >= 0:
+                    added.setdefault(target, []).append(as_replica(decl.via, placement, span))
+        return [dataclasses.replace(r, replicas=(*r.replicas, *added.get(i, ())))
+                if i in added else r for i, r in enumerate(resources)]
 
     def provider_id(self, resource: Mapping[str, Any]) -> str | None:
         name = str(resource.get("provider_name", ""))
@@ -185,29 +201,60 @@ class PlanReader:
             found = name.rsplit("/", 1)[-1]
         return found
 
+    def arguments(self, resource: Mapping[str, Any], path: tuple[str, ...]) -> TreeArguments:
+        """A planned resource's values, with references read from the configuration."""
+        address = str(resource.get("address", ""))
+        expressions = self._expressions(path, address)
+
+        def reference(raw: Any, argument: str) -> Any:
+            return self._reference(expressions, argument, raw, path)
+
+        return TreeArguments(_mapping(resource.get("values")), reference=reference,
+                             describe=lambda raw, spelled: f"{spelled} = {raw!r}")
+
+    def _expressions(self, path: tuple[str, ...], address: str) -> Mapping[str, Any]:
+        wanted = _config_address(address)
+        for resource in _list(self.module_config(path).get("resources")):
+            if _mapping(resource).get("address") == wanted:
+                return _mapping(_mapping(resource).get("expressions"))
+        return {}
+
+    def _reference(self, expressions: Mapping[str, Any], argument: str, raw: Any,
+                   path: tuple[str, ...]) -> str | None:
+        """The planned address the argument refers to (configuration references, or an S3 ARN
+        naming a planned bucket)."""
+        node: Any = expressions
+        for part in argument.split("."):
+            node = node[0] if isinstance(node, list) and node else node
+            node = _mapping(node).get(part)
+        prefix = "".join(f"module.{name}." for name in path)
+        for reference in _list(_mapping(node[0] if isinstance(node, list) and node else node)
+                               .get("references")):
+            if isinstance(reference, str) and not reference.startswith(("var.", "local.", "module.",
+                                                                       "data.", "each.", "count.")):
+                local = ".".join(reference.split(".")[:2])
+                for address in self.by_address:
+                    if address == prefix + local or address.startswith(prefix + local + "["):
+                        return address
+        if isinstance(raw, str) and raw:
+            # a name, id or ARN that a planned resource has (``bucket = aws_s3_bucket.x.id``
+            # is written as the bucket's name in the plan)
+            name = raw.split(":::", 1)[1].split("/")[0] if raw.startswith("arn:aws:s3:::") else raw
+            for address, (resource, _) in self.by_address.items():
+                values = _mapping(resource.get("values"))
+                if any(values.get(key) in (raw, name) for key in _IDENTIFYING):
+                    return address
+        return None
+
     def resource(self, resource: Mapping[str, Any], path: tuple[str, ...]) -> Resource:
+        from sovlint.placement.interpret import single_site
+
         address = str(resource.get("address", ""))
         kind = str(resource.get("type", ""))
         values = _mapping(resource.get("values"))
         provider = self.provider_id(resource)
-        entry = self.catalog.get(provider) if self.catalog is not None and provider else None
-        settings = _mapping(getattr(entry, "terraform", None))
-        region: str | None = None
-        unresolved: list[str] = []
-        for name in [*settings.get("resource_region_attributes", ["region", "location"]),
-                     *settings.get("zone_attributes", ["availability_zone", "zone"])]:
-            value = values.get(name)
-            if isinstance(value, str) and value:
-                region = value
-                break
-        if region is None:
-            key = self.provider_key(path, address)
-            config, module_path = self.provider_entry(key, path, str(resource.get("provider_name", "")))
-            label = key or provider or "?"
-            region, why = self.provider_region(
-                config, module_path, list(settings.get("provider_region_attributes", ["region"])), label)
-            if why:
-                unresolved.append(why)
+        entry = location_semantics().get(kind)
+        placement = _PlanContext(self, resource, path).placement_of(resource, path)
         tags = {str(k): str(v) for k, v in _mapping(values.get("tags") or values.get("labels")).items()
                 if isinstance(v, (str, int, float, bool))}
         tags_all = {str(k): str(v) for k, v in _mapping(values.get("tags_all")).items()
@@ -218,61 +265,83 @@ class PlanReader:
         module = ".".join(f"module.{n}" for n in path) or None
         return Resource(
             address=address, resource_type=kind, source=span, input_format=INPUT_FORMAT,
-            provider=provider, region=region, unresolved=tuple(unresolved), tags=tags,
-            inherited_tags=inherited, replicas=tuple(self.replicas(kind, values, span)),
-            attributes=_facts(kind, values), module=module,
+            provider=provider, **location_fields(placement), tags=tags, inherited_tags=inherited,
+            attributes=single_site(entry, self.arguments(resource, path)) if entry else {},
+            module=module,
         )
 
-    def replicas(self, kind: str, values: Mapping[str, Any], span: SourceSpan) -> Iterator[Replica]:
-        if kind == "aws_dynamodb_table":
-            for replica in _list(values.get("replica")):
-                name = _mapping(replica).get("region_name")
-                if isinstance(name, str):
-                    yield Replica("global table replica", name, declared_at=span)
-        elif kind == "aws_s3_bucket_replication_configuration":
-            for rule in _list(values.get("rule")):
-                for destination in _list(_mapping(rule).get("destination")):
-                    bucket = _mapping(destination).get("bucket")
-                    yield self._s3_destination(bucket, span)
-        elif kind == "aws_backup_plan":
-            for rule in _list(values.get("rule")):
-                for action in _list(_mapping(rule).get("copy_action")):
-                    arn = _mapping(action).get("destination_vault_arn")
-                    match = _ARN_REGION.match(arn) if isinstance(arn, str) else None
-                    if match:
-                        yield Replica("backup copy", match.group("region"), declared_at=span)
-                    else:
-                        yield Replica("backup copy", None, "backup copy destination vault is known "
-                                      "at apply time", declared_at=span)
-        elif kind in ("aws_db_instance", "aws_rds_cluster"):
-            source = values.get("replicate_source_db") or values.get("replication_source_identifier")
-            match = _ARN_REGION.match(source) if isinstance(source, str) else None
-            if match:
-                yield Replica("read replica of a source database", match.group("region"),
-                              declared_at=span)
+    def generic_placement(self, resource: Mapping[str, Any], path: tuple[str, ...]) -> Placement:
+        """A type without semantics: a region/location/zone value, else the provider's region."""
+        values = _mapping(resource.get("values"))
+        entry = self.catalog.get(self.provider_id(resource)) if self.catalog is not None else None
+        settings = _mapping(getattr(entry, "terraform", None))
+        for name in [*settings.get("resource_region_attributes", ["region", "location"]),
+                     *settings.get("zone_attributes", ["availability_zone", "zone"])]:
+            value = values.get(name)
+            if isinstance(value, str) and value:
+                return Placement(names=(value,))
+        return self.provider_placement(resource, path, zone=False)
 
-    def _s3_destination(self, bucket: Any, span: SourceSpan) -> Replica:
-        if isinstance(bucket, str):
-            name = bucket.split(":::", 1)[-1]
-            for resource, path in self.planned():
-                values = _mapping(resource.get("values"))
-                if resource.get("type") == "aws_s3_bucket" and values.get("bucket") == name:
-                    found = self.resource(resource, path)
-                    if found.region:
-                        return Replica("S3 replication", found.region, declared_at=span)
-            return Replica("S3 replication", None, f"replication destination {bucket}: an S3 bucket "
-                           "ARN carries no region", declared_at=span)
-        return Replica("S3 replication", None, "replication destination is known at apply time",
-                       declared_at=span)
+    def provider_placement(self, resource: Mapping[str, Any], path: tuple[str, ...],
+                           zone: bool) -> Placement:
+        """The region (or zone) of the provider configuration a planned resource uses."""
+        address = str(resource.get("address", ""))
+        provider = self.provider_id(resource)
+        entry = self.catalog.get(provider) if self.catalog is not None and provider else None
+        settings = _mapping(getattr(entry, "terraform", None))
+        key = self.provider_key(path, address)
+        config, module_path = self.provider_entry(key, path, str(resource.get("provider_name", "")))
+        names = ["zone"] if zone else list(settings.get("provider_region_attributes", ["region"]))
+        region, why = self.provider_region(config, module_path, names, key or provider or "?")
+        if why:
+            return Placement(unresolved=why)
+        return Placement(names=(str(region),), origin=f"the region of provider {key or provider}")
 
 
-def _facts(kind: str, values: Mapping[str, Any]) -> dict[str, Any]:
-    """Redundancy settings (SOV009), read by the Terraform facts table when it is available."""
-    try:
-        from sovlint.normalise.terraform_facts import resource_facts
-    except ImportError:
-        return {}
-    return resource_facts(kind, lambda name: values.get(name))
+class _PlanContext:
+    """The interpreter's view of a plan: provider configurations, other planned resources."""
+
+    def __init__(self, reader: PlanReader, resource: Mapping[str, Any], path: tuple[str, ...]):
+        self.reader = reader
+        self.resource = resource
+        self.path = path
+
+    def placement_of(self, resource: Mapping[str, Any], path: tuple[str, ...]) -> Placement:
+        """Where a planned resource keeps its data."""
+        from sovlint.placement.interpret import place
+
+        entry = location_semantics().get(str(resource.get("type", "")))
+        if entry is None:
+            return self.reader.generic_placement(resource, path)
+        return place(entry, self.reader.arguments(resource, path), _PlanContext(self.reader, resource, path))
+
+    def provider_location(self, zone: bool) -> Placement:
+        """The region (or zone) of the resource's provider configuration."""
+        return self.reader.provider_placement(self.resource, self.path, zone)
+
+    def locate(self, handle: Any) -> Placement | None:
+        """Where another planned resource is (``handle``: its address)."""
+        found = self.reader.by_address.get(handle)
+        if found is None or found[0] is self.resource:
+            return None
+        memo = self.reader.placements
+        if handle in memo:
+            return memo[handle] or Placement(unresolved=f"{handle} depends on its own location")
+        memo[handle] = None
+        memo[handle] = placement = self.placement_of(*found)
+        return placement
+
+    def peers(self, path: str, handle: Any) -> list[Placement]:
+        """The other planned resources of this type whose ``path`` refers to the same one."""
+        found = []
+        for address, (resource, module_path) in self.reader.by_address.items():
+            if resource is self.resource or resource.get("type") != self.resource.get("type"):
+                continue
+            if self.reader.arguments(resource, module_path).reference(path) == handle:
+                located = self.locate(address)
+                if located is not None:
+                    found.append(located)
+        return found
 
 
 def normalise_terraform_plan(unit: Any, config: Config) -> Any:

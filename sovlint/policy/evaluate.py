@@ -35,17 +35,30 @@ UNKNOWN: Any = _Unknown()
 _MISSING = object()
 
 
+def _countries_value(countries: tuple[str, ...]) -> Any:
+    """A location's country as policies see it: one country, the set when several, or unknown."""
+    if not countries:
+        return UNKNOWN
+    return countries[0] if len(countries) == 1 else list(countries)
+
+
 def resource_view(resource: Resource, settings: Mapping[str, Any]) -> dict[str, Any]:
-    """The resource as the field paths of policy files see it."""
-    located = resource.country is not None
+    """The resource as the field paths of policy files see it.
+
+    A location that spans several countries shows them all in ``country``
+    (and ``countries``); :func:`evaluate` judges each of them in turn.
+    """
+    located = bool(resource.countries)
     replicas = []
     for replica in resource.replicas:
-        known = replica.country is not None
+        known = bool(replica.countries)
         replicas.append({
             "via": replica.via,
-            "region": replica.region if replica.region is not None else UNKNOWN,
-            "country": replica.country if known else UNKNOWN,
-            "eea": (replica.country in EEA_COUNTRIES) if known else UNKNOWN,
+            "region": (replica.label or replica.region) if known else
+            (replica.region if replica.region is not None else UNKNOWN),
+            "country": _countries_value(replica.countries),
+            "countries": list(replica.countries) if known else UNKNOWN,
+            "eea": all(c in EEA_COUNTRIES for c in replica.countries) if known else UNKNOWN,
             "unresolved": replica.unresolved,
             "declared_at": (
                 f"{replica.declared_at.path}:{replica.declared_at.line}"
@@ -63,9 +76,11 @@ def resource_view(resource: Resource, settings: Mapping[str, Any]) -> dict[str, 
         "data_class": resource.data_class,
         "module": resource.module,
         "location": {
-            "region": (resource.canonical_region or resource.region) if located else UNKNOWN,
-            "country": resource.country if located else UNKNOWN,
-            "eea": (resource.country in EEA_COUNTRIES) if located else UNKNOWN,
+            "region": (resource.location_label or resource.canonical_region or resource.region)
+            if located else UNKNOWN,
+            "country": _countries_value(resource.countries),
+            "countries": list(resource.countries) if located else UNKNOWN,
+            "eea": all(c in EEA_COUNTRIES for c in resource.countries) if located else UNKNOWN,
         },
         "exposures": list(resource.exposures) if resource.exposures_known else UNKNOWN,
         "certifications": {
@@ -78,6 +93,31 @@ def resource_view(resource: Resource, settings: Mapping[str, Any]) -> dict[str, 
         "attributes": dict(resource.attributes),
         "settings": dict(settings),
     }
+
+
+def _members(place: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """A location judged one country at a time (itself when it has one country or none)."""
+    countries = place.get("countries")
+    if not isinstance(countries, list) or len(countries) < 2:
+        return [place]
+    return [{**place, "country": country, "countries": [country], "eea": country in EEA_COUNTRIES}
+            for country in countries]
+
+
+def _judged(view: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Every view to judge: one per country of the location (and of the current ``item``)."""
+    views: list[Mapping[str, Any]] = [view]
+    location = view.get("location")
+    if isinstance(location, Mapping):
+        places = _members(location)
+        if len(places) > 1:
+            views = [{**view, "location": place} for place in places]
+    item = view.get("item")
+    if isinstance(item, Mapping):
+        members = _members(item)
+        if len(members) > 1:
+            views = [{**v, "item": member} for v in views for member in members]
+    return views
 
 
 _PATHS: dict[str, tuple[str, ...]] = {}
@@ -241,21 +281,24 @@ def cannot_match(prefilter: Prefilter, view: Mapping[str, Any]) -> bool:
     return False
 
 
+def _passes(policy: Policy, result: Any) -> bool:
+    return result is True or (result is UNKNOWN and policy.on_unknown == "skip")
+
+
 def evaluate(policy: Policy, resource: Resource, view: Mapping[str, Any]) -> Iterator[Finding]:
     """The findings of one policy on one resource (``view`` from ``resource_view``)."""
     if policy.plugin is not None:
         if resource.resource_type != "sovlint::file":
             yield from policy.plugin.findings(policy, resource)
         return
-    if policy.match is not None and holds(policy.match, view) is not True:
-        return
+    if policy.match is not None and not any(holds(policy.match, v) is True for v in _judged(view)):
+        return  # a location spanning several countries matches when one of them does
     group = ",".join(resource.instances)
     items = view.get(policy.each, []) if policy.each else [None]
     for item in items:
         scoped = view if item is None else {**view, "item": item}
-        result = holds(policy.assertion, scoped)
-        if result is True or (result is UNKNOWN and policy.on_unknown == "skip"):
-            continue
+        if all(_passes(policy, holds(policy.assertion, v)) for v in _judged(scoped)):
+            continue  # ... and passes only when every one of them does
         discriminator = group
         if item is not None:
             discriminator = f"{group}|{item.get('via')}|{item.get('region')}"

@@ -77,6 +77,8 @@ class ModuleInstance:
     depth: int = 0
     call_stack: tuple[str, ...] = ()
     _roots: dict[str, Any] = field(default_factory=dict)
+    #: where resources referred to by others keep their data (None while being computed)
+    placements: dict[tuple[str, ...], Any] = field(default_factory=dict)
 
     # ----- scope -----
     def lookup(self, name: str, line: int = 0) -> Any:

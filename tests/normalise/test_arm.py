@@ -33,7 +33,9 @@ def test_resources_with_parameter_file() -> None:
         (COPY, "Microsoft.Storage/storageAccounts", 22, "westeurope", (), ("1",)),
     ]
     store = by_address(result)["Microsoft.Storage/storageAccounts/reportsstore"]
-    assert store.attributes["geo_redundant"] is True
+    # Standard_RAGRS: a copy in the paired region of wherever the account is
+    assert [(r.via, r.relative) for r in store.replicas] == [("geo-redundant storage pair",
+                                                              "paired-region")]
     assert [(s.rules, s.reason) for s in store.suppressions] == [(("SOV002",), "x")]
     assert store.tags == {"data-classification": "health"}
 

@@ -36,10 +36,12 @@ def test_resources_regions_and_replicas() -> None:
                 for address, resource in resources.items() if resource.replicas}
     assert replicas == {
         "Source": [("S3 replication", "eu-west-3", None, 24),
-                   ("S3 replication", None, "replication destination arn:aws:s3:::elsewhere: "
-                    "an S3 bucket ARN carries no region", 25)],
-        "Table": [("global table replica", "us-east-1", None, 32)],
-        "Plan": [("backup copy", "us-west-2", None, 39), ("backup copy", "eu-west-1", None, 40)],
+                   ("S3 replication", None, "S3 replication destination 'arn:aws:s3:::elsewhere' "
+                    "carries no region", 25)],
+        # the replica in the stack's own region is the table itself: the catalog drops it
+        "Table": [("DynamoDB global table replica", "eu-west-3", None, 32),
+                  ("DynamoDB global table replica", "us-east-1", None, 32)],
+        "Plan": [("AWS Backup copy", "us-west-2", None, 39), ("AWS Backup copy", "eu-west-1", None, 40)],
         "Db": [("read replica of a source database", "us-east-1", None, 43)],
     }
     assert resources["Source"].tags == {"data_classification": "health"}

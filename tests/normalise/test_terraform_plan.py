@@ -35,7 +35,7 @@ def test_resources_and_regions() -> None:
     assert [(r.via, r.region, r.declared_at.line if r.declared_at else None)
             for r in reports.replicas] == [("S3 replication", "us-east-1", 32)]
     assert [(r.via, r.region) for r in resources["aws_dynamodb_table.orders"].replicas] == [
-        ("global table replica", "eu-central-1")]
+        ("DynamoDB global table replica", "eu-central-1")]
 
 
 def test_findings() -> None:

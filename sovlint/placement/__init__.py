@@ -1,0 +1,1 @@
+"""Where data is: location semantics as data, and the one interpreter that reads them."""
