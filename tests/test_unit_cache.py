@@ -55,7 +55,7 @@ def test_no_cache_and_var_flags_are_part_of_the_key(tmp_path: Path) -> None:
     _scan(work, tmp_path / "other-cache", ".", "--no-cache")
     # nothing of the scanned files is cached; only the built-in data, compiled once (like .pyc)
     kinds = {p.name for p in (tmp_path / "other-cache").glob("*/*")}
-    assert kinds and all(k in {"alternatives", "catalog", "categories", "policies", "profile"}
+    assert kinds and all(k in {"alternatives", "catalog", "categories", "locations", "policies", "profile"}
                          or k.startswith("data-") for k in kinds), kinds
 
 

@@ -27,7 +27,7 @@ from sovlint.parse_cache import real_path
 from sovlint.suppress import parse_comment_suppressions
 from sovlint.terraform.instance import MAX_INSTANCES, MAX_MODULE_DEPTH, ModuleInstance, ProviderInstance
 from sovlint.terraform.module import ModuleConfig, load_module, provider_key
-from sovlint.terraform.values import LazyMapping, OpenMapping, Unknown
+from sovlint.terraform.values import LazyMapping, OpenMapping, PartialMapping, Unknown
 
 TF_SUFFIXES = (".tf", ".tf.json")
 #: count/for_each instances of a module call evaluated one by one.
@@ -224,7 +224,7 @@ class TerraformLoader:
             return result
         inputs = self.root_inputs(directory)
         root = ModuleInstance(config=config, inputs=inputs, address="", providers={},
-                              load_child=self.module_config)
+                              load_child=self.module_config, read_data=self.read_data)
         root.providers = self._own_providers(root, {})
         self.limits = []
         self._collect(root, result)
@@ -339,7 +339,8 @@ class TerraformLoader:
             # evaluated when the module reads them (in the caller's scope): unused inputs cost nothing
             inputs = LazyMapping(address, list(arguments), argument(extra))
             child = ModuleInstance(config=config, inputs=inputs, address=address, providers={},
-                                   load_child=self.module_config, depth=parent.depth + 1,
+                                   load_child=self.module_config, read_data=self.read_data,
+                                   depth=parent.depth + 1,
                                    call_stack=(*parent.call_stack,
                                                real_path(parent.config.directory)))
             child.providers = self._own_providers(child, inherited)
@@ -492,6 +493,30 @@ class TerraformLoader:
             return Placement(names=(region,) if region else (),
                              unresolved="; ".join(unresolved) or None)
         return context.provider_location(zone=False)
+
+    def read_data(self, module: ModuleInstance, block: Block) -> Any:
+        """What a data source reads at plan time, where the semantics say (the zones of the
+        provider's region); ``None`` for the others (unknown until apply)."""
+        from sovlint.placement.semantics import location_semantics
+
+        entry = location_semantics().data_sources.get(block.labels[0])
+        if entry is None:
+            return None
+        label = f"data.{block.labels[0]}.{block.labels[1]}"
+        region: Any = None
+        if entry.region_argument and block.body.attribute(entry.region_argument) is not None:
+            region = module.evaluate(block.body.attribute(entry.region_argument).expr)  # type: ignore[union-attr]
+        if not isinstance(region, str) or not region:
+            key, provider, text = module.provider_for(block)
+            provider_id = self.provider_id_of(module, key.split(".")[0], block.labels[0], provider)
+            placement = self.provider_placement(block, provider, provider_id, text, zone=False)
+            region = placement.names[0] if len(placement.names) == 1 else None
+        if region is None:
+            return None
+        return PartialMapping(label, {
+            name: Unknown(f"zones of {region} that {label} lists at plan time", f"{label}.{name}",
+                          within=region)
+            for name in entry.zones_of_region})
 
     def provider_placement(self, block: Block, provider: ProviderInstance | None,
                            provider_id: str | None, provider_text: str | None, zone: bool) -> Placement:

@@ -48,6 +48,11 @@ def _unknown_reason(value: Any) -> str | None:
     return value.reason if isinstance(value, Unknown) else None
 
 
+def unresolved(value: Unknown) -> Unresolved:
+    """Terraform's unknown as the interpreter reads it (a zone of a known region stays one)."""
+    return Unresolved(value.reason, value.within)
+
+
 #: A node reached by a path: ("attr", Attribute, names) | ("block", Body, names) | ("value", v, names).
 _Node = tuple[str, Any, Mapping[str, Any]]
 
@@ -93,12 +98,12 @@ class BlockArguments:
             kind = "value"
         if kind == "value":
             if isinstance(payload, Unknown):
-                return Unresolved(payload.reason)
+                return unresolved(payload)
             values = payload if isinstance(payload, list) else [payload]
             found: list[_Node] = []
             for value in values:
                 if isinstance(value, Unknown):
-                    return Unresolved(value.reason)
+                    return unresolved(value)
                 if isinstance(value, Mapping) and name in value:
                     found.append(("value", value[name], extra))
             return found
@@ -129,7 +134,7 @@ class BlockArguments:
             payload = self.module.evaluate(payload.expr, extra)
         elif kind == "block":
             return {a.name: self.module.evaluate(a.expr, extra) for a in payload.attributes}
-        return Unresolved(payload.reason) if isinstance(payload, Unknown) else payload
+        return unresolved(payload) if isinstance(payload, Unknown) else payload
 
     def value(self, path: str) -> Any:
         """The value at a Terraform path (the first block's, for repeated blocks)."""
@@ -155,7 +160,7 @@ class BlockArguments:
             if isinstance(value, list):
                 for item in value:
                     if isinstance(item, Unknown):
-                        return Unresolved(item.reason)
+                        return unresolved(item)
                     found.append(item)
             elif value is not None:
                 found.append(value)

@@ -37,9 +37,14 @@ MISSING: Any = _Missing()
 
 @dataclass(frozen=True, slots=True)
 class Unresolved:
-    """A value that cannot be known statically, and why (the accessor's own unknowns map to it)."""
+    """A value that cannot be known statically, and why (the accessor's own unknowns map to it).
+
+    ``within`` is set when the value is known to be a zone (or zones) of that
+    region: the zones a data source lists, read at plan time.
+    """
 
     reason: str
+    within: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +155,8 @@ def _written(args: Arguments, path: str, pattern: str | None,
     """The names an argument holds (``None``: not written)."""
     values = args.values(path)
     if isinstance(values, Unresolved):
+        if values.within:
+            return Placement(names=(values.within,), origin=values.reason)
         return Placement(unresolved=f"{what}{path} = {args.describe(path)} ({values.reason})")
     values = [v for v in values if v != ""]
     if not values:
@@ -172,14 +179,14 @@ def _read(reader: Reader, args: Arguments, context: Context) -> Placement | None
     if reader.argument is not None:
         return _written(args, reader.argument, reader.pattern, reader.scope)
     path = str(reader.parent)
-    value = args.value(path)
-    if value is MISSING or value is None or value == "":
-        return None
-    if isinstance(value, Unresolved):
-        return Placement(unresolved=f"{path} = {args.describe(path)} ({value.reason})")
-    handle = args.reference(path)
+    handle = args.reference(path)  # an id known only after apply still names its resource
     located = context.locate(handle) if handle is not None else None
     if located is None:
+        value = args.value(path)
+        if value is MISSING or value is None or value == "":
+            return None
+        if isinstance(value, Unresolved):
+            return Placement(unresolved=f"{path} = {args.describe(path)} ({value.reason})")
         return Placement(unresolved=f"{path} = {args.describe(path)}: the resource it refers to "
                                     "is not in this configuration, so its location is unknown")
     if located.unresolved:
@@ -332,7 +339,7 @@ def copies(semantics: TypeSemantics, args: Arguments, context: Context) -> list[
         items = args.items(spec.each) if spec.each is not None else [args]
         if isinstance(items, Unresolved):
             found.append(CopyDecl(spec.via, Placement(
-                unresolved=f"{spec.via}: {spec.each} = {args.describe(spec.each)} ({items.reason})"), of))
+                unresolved=f"{spec.via}: {spec.each} ({items.reason})"), of))
             continue
         if spec.to.peers is not None:
             handle = args.reference(spec.to.peers)

@@ -124,12 +124,21 @@ class TypeSemantics:
         return None
 
 
+@dataclass(frozen=True, slots=True)
+class DataSourceSemantics:
+    """A data source whose attributes list the zones of a region, read at plan time."""
+
+    zones_of_region: tuple[str, ...]
+    region_argument: str | None = None
+
+
 @dataclass(frozen=True)
 class LocationSemantics:
     """Every type's semantics, indexed by Terraform type and by the equivalents' types."""
 
     types: Mapping[str, TypeSemantics]
     by_equivalent: Mapping[tuple[str, str], TypeSemantics] = field(default_factory=dict)
+    data_sources: Mapping[str, DataSourceSemantics] = field(default_factory=dict)
 
     def get(self, resource_type: str) -> TypeSemantics | None:
         """The semantics of a Terraform type (``None``: no entry, the generic rule applies)."""
@@ -227,16 +236,20 @@ def build_semantics(files: list[Path]) -> LocationSemantics:
     """Read and index the semantics files (their shape is checked by the test suite)."""
     types: dict[str, TypeSemantics] = {}
     by_equivalent: dict[tuple[str, str], TypeSemantics] = {}
+    data_sources: dict[str, DataSourceSemantics] = {}
     for path in files:
         data = load_yaml_file(path) or {}
         provider = str(data.get("provider", path.stem))
         patterns = data.get("patterns") or {}
+        for name, raw in (data.get("data_sources") or {}).items():
+            data_sources[name] = DataSourceSemantics(tuple(raw["zones_of_region"]),
+                                                     raw.get("region_argument"))
         for resource_type, raw in (data.get("types") or {}).items():
             entry = _entry(provider, resource_type, raw or {}, patterns)
             types[resource_type] = entry
             for equivalent in entry.equivalents:
                 by_equivalent.setdefault((equivalent.format, equivalent.type.lower()), entry)
-    return LocationSemantics(types=types, by_equivalent=by_equivalent)
+    return LocationSemantics(types=types, by_equivalent=by_equivalent, data_sources=data_sources)
 
 
 @functools.lru_cache(maxsize=1)

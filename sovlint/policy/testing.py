@@ -3,8 +3,12 @@
 A comment ``# sovlint-expect: SOV001`` (or ``// ...``) on the line before a
 resource says the rule must fire on it; ``# sovlint-ok: SOV001`` says it must
 not. ``sovlint-expect`` on a file that cannot be parsed matches a SOV900
-anywhere in the file. Every directory holding annotated files is scanned as a
-unit, with the ``.sovlint.yaml`` it may hold (to set a profile, say).
+anywhere in the file. ``# sovlint-location: BE, NL`` says where the resource's
+data is (every country it may be in; ``unknown`` when it cannot be known) and
+``# sovlint-copies: US`` where its copies are (``none``: no copy; ``unknown``
+for a copy whose place cannot be known): the fixtures of the location
+semantics. Every directory holding annotated files is scanned as a unit, with
+the ``.sovlint.yaml`` it may hold (to set a profile, say).
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-_ANNOTATION = re.compile(r"(?:#|//)\s*sovlint-(expect|ok):\s*([A-Z0-9_, -]+)")
+from sovlint.model import Resource
+
+_ANNOTATION = re.compile(r"(?:#|//)\s*sovlint-(expect|ok|location|copies):\s*([A-Za-z0-9_, -]+)")
 _JSON_ANNOTATION = re.compile(r'"//"\s*:\s*"sovlint-(expect|ok):\s*([A-Z0-9_, -]+)"')
 _SKIP_LINE = re.compile(r"^\s*(#|//|$)")
 FIXTURE_SUFFIXES = (".tf", ".tf.json", ".yaml", ".yml", ".json", ".tfvars")
@@ -27,8 +33,9 @@ class Expectation:
     path: str
     annotation_line: int
     target_line: int
-    rule: str
+    rule: str  # a rule id; for location/copies annotations, the expected countries (sorted, joined)
     expect: bool
+    kind: str = "rule"  # rule | location | copies
 
 
 def expectations_of(path: Path, display: str) -> list[Expectation]:
@@ -49,11 +56,29 @@ def expectations_of(path: Path, display: str) -> list[Expectation]:
             target = index + 1
             while target < len(lines) and _SKIP_LINE.match(lines[target]):
                 target += 1
-        for rule in re.split(r"[,\s]+", match.group(2).strip()):
-            if rule:
-                found.append(Expectation(display, index + 1, target + 1, rule,
-                                         match.group(1) == "expect"))
+        words = [w for w in re.split(r"[,\s]+", match.group(2).strip()) if w]
+        if match.group(1) in ("location", "copies"):
+            found.append(Expectation(display, index + 1, target + 1, ", ".join(sorted(words)),
+                                     True, match.group(1)))
+            continue
+        for rule in words:
+            found.append(Expectation(display, index + 1, target + 1, rule,
+                                     match.group(1) == "expect"))
     return found
+
+
+def _places(resources: list[Resource], kind: str) -> str:
+    """Where the resources at one line are (or their copies), as annotations write it."""
+    found: set[str] = set()
+    for resource in resources:
+        if kind == "location":
+            found.update(resource.countries or ("unknown",))
+        else:
+            for replica in resource.replicas:
+                found.update(replica.countries or ("unknown",))
+    if kind == "copies" and not found:
+        return "none"
+    return ", ".join(sorted(found)) or "unknown"
 
 
 def _enclosing_object(lines: list[str], index: int) -> int:
@@ -101,12 +126,22 @@ def run_policy_tests(roots: list[Path], extra_policies: list[Path]) -> tuple[str
         for finding in result.findings:
             fired.setdefault((finding.source.path, finding.source.line or 0), set()).add(finding.rule)
             fired_in_file.setdefault(finding.source.path, set()).add(finding.rule)
+        at_line: dict[tuple[str, int], list[Resource]] = {}
+        for resource in result.resources:
+            at_line.setdefault((resource.source.path, resource.source.line or 0), []).append(resource)
         for path in sorted(directory.iterdir()):
             if not path.is_file():
                 continue
             display = os.path.relpath(path)
             for exp in expectations_of(path, display):
                 checked += 1
+                if exp.kind != "rule":
+                    where = _places(at_line.get((display, exp.target_line), []), exp.kind)
+                    if where != exp.rule:
+                        failed += 1
+                        lines.append(f"FAIL {display}:{exp.target_line}: {exp.kind} {where}, "
+                                     f"expected {exp.rule} (annotation on line {exp.annotation_line})")
+                    continue
                 if exp.rule == "SOV900":
                     got = exp.rule in fired_in_file.get(display, set())
                 else:

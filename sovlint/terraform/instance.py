@@ -79,6 +79,8 @@ class ModuleInstance:
     _roots: dict[str, Any] = field(default_factory=dict)
     #: where resources referred to by others keep their data (None while being computed)
     placements: dict[tuple[str, ...], Any] = field(default_factory=dict)
+    #: what a data source reads at plan time, where that is known (None: unknown until apply)
+    read_data: Callable[["ModuleInstance", Block], Any] | None = None
 
     # ----- scope -----
     def lookup(self, name: str, line: int = 0) -> Any:
@@ -142,6 +144,10 @@ class ModuleInstance:
 
         def instance(name: str) -> Any:
             block = names[name]
+            if mode == "data" and self.read_data is not None:
+                found = self.read_data(self, block)
+                if found is not None:
+                    return found
             if mode == "data" or block.body.attribute("count") or block.body.attribute("for_each"):
                 return _unknown(f"{label}.{name} is only known after apply", f"{label}.{name}")
             return _ResourceAttributes(self, block, f"{label}.{name}")

@@ -31,6 +31,7 @@ class Unknown:
 
     reason: str
     expr: str = ""
+    within: str | None = None  # a value known to be a zone (or zones) of this region
 
 
 class EvaluationError(Exception):
