@@ -2,7 +2,26 @@
 
 from __future__ import annotations
 
-from sovlint.catalog import EEA_COUNTRIES, ProviderCatalog
+from sovlint.catalog import EEA_COUNTRIES, LocationSet, ProviderCatalog, normalise_name
+
+
+def _describe_sets(catalog: ProviderCatalog, provider_id: str, sets: list[LocationSet]) -> str:
+    """A location name that spans countries, in every scope that uses it."""
+    lines = []
+    for found in sets:
+        inside = all(c in EEA_COUNTRIES for c in found.countries)
+        lines += [f"{provider_id} {found.code}: {found.label} ({found.kind}; "
+                  f"{', '.join(sorted(found.scopes))})",
+                  f"  countries: {', '.join(found.countries)}",
+                  f"  EU/EEA: {'yes' if inside else 'no'}"]
+        if found.regions:
+            lines.append(f"  regions: {', '.join(found.regions)}")
+        keys = [found.source] if isinstance(found.source, str) else list(found.source or [])
+        for key in keys:
+            source = catalog.sources.get(key, {})
+            where = str(source.get("where", "")) if isinstance(source, dict) else ""
+            lines.append(f"  source: {key}" + (f" ({where})" if where else ""))
+    return "\n".join(lines)
 
 
 def describe_catalog(catalog: ProviderCatalog, provider_id: str | None,
@@ -32,9 +51,18 @@ def describe_catalog(catalog: ProviderCatalog, provider_id: str | None,
         for r in provider.regions:
             extra = f" paired: {r.paired}" if r.paired else ""
             lines.append(f"    {r.code:<26} {r.country or '?':<3} {r.city or ''}{extra}")
+        if provider.location_sets:
+            lines.append(f"  location sets ({len(provider.location_sets)}):")
+            for s in provider.location_sets:
+                lines.append(f"    {s.code:<26} {', '.join(sorted(s.scopes)):<24} "
+                             f"{', '.join(s.countries)}")
         return "\n".join(lines), True
     region = provider.find_region(region_name)
     if region is None:
+        sets = [s for s in provider.location_sets
+                if normalise_name(region_name) in {normalise_name(n) for n in (s.code, *s.aliases)}]
+        if sets:
+            return _describe_sets(catalog, provider.id, sets), True
         return f"{provider.id} has no region {region_name!r} in the catalog", False
     exposures = provider.exposures_in(region)
     hds = provider.is_hds_host(region)

@@ -180,7 +180,8 @@ def _terraform_unit(unit: WorkUnit, config: Config,
     module = loader.evaluate_root(Path(unit.path))
     # the scan keeps what belongs to reported files (a module's files are reported
     # when they were discovered, even though they are evaluated through a caller)
-    result.resources = module.resources
+    root = display_path(Path(unit.path))
+    result.resources = [dataclasses.replace(r, root=root) for r in module.resources]
     for failure in loader.failures.values():
         result.failures.append((failure.path, failure.line, failure.message))
     for path, line, message in module.errors:
@@ -443,7 +444,11 @@ def review_resources(raw: Sequence[Resource], errors: Sequence[ScanError], confi
     from sovlint.remediation import attach_remediation
 
     findings = attach_remediation(findings, resources, catalog, config.profile)
-    baseline = read_baseline(Path(config.baseline)) if config.baseline else frozenset()
+    baseline: frozenset[str] = frozenset()
+    if config.baseline:
+        baseline, stale = read_baseline(Path(config.baseline))
+        if stale:
+            all_errors.append(ScanError(str(config.baseline), stale))
     by_address = {(r.source.path, r.address): r for r in resources}
     findings = apply_suppressions(
         findings, by_address,
@@ -466,7 +471,7 @@ def _reported_only(resources: Iterable[Resource], reported: set[str]) -> list[Re
         if resource.source.path not in reported and resource.resource_type != FILE_RESOURCE_TYPE:
             continue
         key = (resource.address, resource.source.path, resource.source.line, resource.region,
-               resource.instances, resource.resource_type)
+               resource.instances, resource.resource_type, resource.root)
         if key in seen:
             continue
         seen.add(key)

@@ -14,7 +14,8 @@ if TYPE_CHECKING:
     from sovlint.remediation import WayOut
 
 COLUMNS = ("address", "resource_type", "path", "line", "provider", "category", "region",
-           "country", "exposures", "data_class", "replicas", "unresolved", "alternatives")
+           "country", "countries", "exposures", "data_class", "replicas", "unresolved",
+           "alternatives")
 
 
 def _row(resource: Resource) -> dict[str, Any]:
@@ -28,7 +29,8 @@ def _flat(value: Any) -> str:
         return ""
     if isinstance(value, list):
         return "; ".join(
-            f"{v.get('via')}:{v.get('region')}({v.get('country')})" if isinstance(v, dict) else str(v)
+            f"{v.get('via')}:{v.get('region')}({' '.join(v.get('countries') or []) or None})"
+            if isinstance(v, dict) else str(v)
             for v in value)
     return str(value)
 
@@ -91,7 +93,8 @@ def render_inventory(result: ScanResult, fmt: str, options: dict[str, Any]) -> s
         raise ValueError(f"unknown inventory format {fmt!r} (text, json, csv, html)")
     lines = [f"{'address':<48} {'provider':<10} {'region':<22} {'ctry':<4} {'class':<10} law"]
     for row in rows:
+        place = row.get("location") or row["region"] or "?"
         lines.append(f"{row['address'][:48]:<48} {str(row['provider'] or '?'):<10} "
-                     f"{str(row['region'] or '?'):<22} {str(row['country'] or '?'):<4} "
+                     f"{str(place):<22} {','.join(row['countries']) or '?':<4} "
                      f"{str(row['data_class'] or ''):<10} {', '.join(row['exposures']) or '-'}")
     return "\n".join(lines) + "\n"

@@ -113,6 +113,7 @@ class Resource:
     module: str | None = None  # module address for Terraform resources in a module call
     instances: tuple[str, ...] = ()  # count/for_each keys sharing this address and location
     account: str | None = None  # live AWS account id
+    root: str | None = None  # the root module (or unit) a Terraform resource was evaluated through
     # --- resolved by the catalog ---
     category: str = "other"
     data_class: str | None = None
@@ -161,7 +162,9 @@ class Finding:
     country: str | None = None
     countries: tuple[str, ...] = ()
     data_class: str | None = None
-    discriminator: str = ""  # separates findings of one rule on one address (replica, location)
+    discriminator: str = ""  # separates findings of one rule on one address (instances, copy)
+    root: str | None = None  # the root module (or unit) the resource was evaluated through
+    location_key: str = ""  # provider and countries the finding asserts (the copy's for SOV003)
     suppressed: bool = False
     suppression_reason: str | None = None
     remediation: str | None = None
@@ -169,12 +172,13 @@ class Finding:
 
     @property
     def fingerprint(self) -> str:
-        """A stable id: rule + address + path (+ discriminator), never line numbers."""
+        """A stable id, never line numbers: rule + address + path + the root it was evaluated
+        through + where the data is (provider and countries: a region change inside one
+        country keeps it, a change of country or provider does not) + the discriminator."""
         import hashlib
 
-        key = "\x1f".join(
-            (self.rule, self.address or "", self.source.path, self.discriminator)
-        )
+        key = "\x1f".join((self.rule, self.address or "", self.source.path, self.root or "",
+                           self.location_key, self.discriminator))
         return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 

@@ -99,10 +99,21 @@ def apply_suppressions(findings: Sequence[Finding], resources_by_address: dict[t
     return result
 
 
-def read_baseline(path: Path) -> frozenset[str]:
-    """The fingerprints recorded in a baseline file."""
+#: The baseline format: 2 since fingerprints hold the root and the location (provider, countries).
+BASELINE_VERSION = 2
+
+
+def read_baseline(path: Path) -> tuple[frozenset[str], str | None]:
+    """The fingerprints recorded in a baseline file, and a warning when it is of an older format
+    (its fingerprints then match nothing: every finding counts until it is written again)."""
     data = json.loads(path.read_text(encoding="utf-8"))
-    return frozenset(f["fingerprint"] for f in data.get("findings", []) if "fingerprint" in f)
+    fingerprints = frozenset(f["fingerprint"] for f in data.get("findings", []) if "fingerprint" in f)
+    version = data.get("version", 1)
+    if isinstance(version, int) and version < BASELINE_VERSION:
+        return fingerprints, (f"baseline {path} was written by an earlier sovlint (format {version}): its "
+                              "fingerprints do not say where the data is, so none of them matches "
+                              f"and every finding counts; refresh it with --write-baseline {path}")
+    return fingerprints, None
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -145,4 +156,4 @@ def baseline_text(findings: Iterable[Finding]) -> str:
          for f in findings if not f.suppressed),
         key=lambda e: (e["path"], e["rule"], e["address"] or "", e["fingerprint"]),
     )
-    return json.dumps({"version": 1, "findings": entries}, indent=2) + "\n"
+    return json.dumps({"version": BASELINE_VERSION, "findings": entries}, indent=2) + "\n"

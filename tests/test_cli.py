@@ -142,6 +142,10 @@ def test_rules_explain_catalog_and_schema_commands(run_cli: Any) -> None:
     assert code == 0 and "FR" in out and "US-CLOUD-Act" in out
     code, out, _ = run_cli("catalog", "azurerm", "France Central")
     assert code == 0 and "francecentral" in out
+    code, out, _ = run_cli("catalog", "google", "EUR4")  # a location set, in every scope using it
+    assert code == 0 and "countries: FI, NL" in out and "storage" in out
+    code, out, _ = run_cli("catalog", "google")
+    assert code == 0 and "location sets" in out
     code, out, _ = run_cli("policy", "schema")
     assert code == 0 and json.loads(out)["title"] == "sovlint policy file"
 

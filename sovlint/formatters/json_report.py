@@ -32,6 +32,8 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "suppressed": finding.suppressed,
         "suppression_reason": finding.suppression_reason,
     }
+    if finding.root:
+        data["root"] = finding.root
     if finding.remediation:
         data["remediation"] = finding.remediation
     if finding.alternatives:
@@ -60,10 +62,16 @@ def resource_dict(resource: Resource) -> dict[str, Any]:
         "unresolved": list(resource.unresolved) + [r.unresolved for r in resource.replicas
                                                    if r.unresolved],
     }
+    if resource.location_label and resource.location_label != resource.canonical_region:
+        data["location"] = resource.location_label  # "EU multi-region", "any region of ..."
+    if resource.location_origin:
+        data["location_origin"] = resource.location_origin
     if resource.instances:
         data["instances"] = list(resource.instances)
     if resource.module:
         data["module"] = resource.module
+    if resource.root:
+        data["root"] = resource.root
     if resource.account:
         data["account"] = resource.account
     return data

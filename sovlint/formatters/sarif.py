@@ -159,6 +159,10 @@ def _result(finding: Finding, index: int, artifact: dict[str, Any]) -> dict[str,
         ("country", finding.country),
         ("dataClass", finding.data_class),
     ) if value is not None}
+    if finding.countries:
+        properties["countries"] = list(finding.countries)
+    if finding.root:
+        properties["root"] = finding.root
     if finding.alternatives:
         # the concrete ways out; SARIF `fixes` would be edits of this file, which these are not
         properties["remediation"] = finding.remediation

@@ -618,7 +618,7 @@ class _TemplateContext:
         region, origin = self.reader.resource_region(self.entry)
         if isinstance(region, Unknown):
             return Placement(unresolved=region.reason)
-        return Placement(names=(region,), origin=origin or None)
+        return Placement(names=(region,))  # where it came from is in attributes.region_from
 
     def locate(self, handle: Any) -> Placement | None:
         """Where another resource of the template is (``handle``: its logical id)."""

@@ -535,7 +535,7 @@ class TerraformLoader:
             if value is None:
                 continue
             if isinstance(value, str) and value:
-                return Placement(names=(value,), origin=f"the {name} of provider {label}")
+                return Placement(names=(value,))  # the usual case: no origin to point out
             text = provider.expression(name)
             reason = value.reason if isinstance(value, Unknown) else "not a region name"
             return Placement(unresolved=f"provider {label}: {name} = {text} ({reason})")

@@ -295,7 +295,7 @@ class PlanReader:
         region, why = self.provider_region(config, module_path, names, key or provider or "?")
         if why:
             return Placement(unresolved=why)
-        return Placement(names=(str(region),), origin=f"the region of provider {key or provider}")
+        return Placement(names=(str(region),))
 
 
 class _PlanContext:

@@ -191,7 +191,7 @@ def _read(reader: Reader, args: Arguments, context: Context) -> Placement | None
                                     "is not in this configuration, so its location is unknown")
     if located.unresolved:
         return Placement(unresolved=f"{path} = {args.describe(path)}: {located.unresolved}")
-    return replace(located, origin=f"where {args.describe(path)} is")
+    return replace(located, origin=f"where its {path} is")
 
 
 def fallback_placement(fallback: Fallback, context: Context, what: str) -> Placement:
@@ -200,9 +200,9 @@ def fallback_placement(fallback: Fallback, context: Context, what: str) -> Place
         return context.provider_location(zone=fallback.kind == PROVIDER_ZONE)
     if fallback.kind == "fixed":
         return Placement(names=(str(fallback.name),), scope=fallback.scope,
-                         origin=f"the default location of {what} ({fallback.name})")
+                         origin=f"the default of {what} when no location is written")
     if fallback.kind == ANY_REGION:
-        return Placement(any_region=True, origin=f"{what} stores data in a region the service chooses")
+        return Placement(any_region=True, origin=f"{what}: the service chooses the region")
     if fallback.kind == "nearest":
         return Placement(relative=f"nearest:{fallback.name}")
     if fallback.kind == "unknown":

@@ -81,6 +81,8 @@ def resource_view(resource: Resource, settings: Mapping[str, Any]) -> dict[str, 
             "country": _countries_value(resource.countries),
             "countries": list(resource.countries) if located else UNKNOWN,
             "eea": all(c in EEA_COUNTRIES for c in resource.countries) if located else UNKNOWN,
+            "origin": resource.location_origin,
+            "note": f" ({resource.location_origin})" if resource.location_origin and located else None,
         },
         "exposures": list(resource.exposures) if resource.exposures_known else UNKNOWN,
         "certifications": {
@@ -213,16 +215,17 @@ def _combine(conditions: tuple[Condition, ...], view: Mapping[str, Any], decisiv
     return UNKNOWN if unknown else not decisive
 
 
-_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)(\??)\}")
 
 
 def render_message(template: str, view: Mapping[str, Any]) -> str:
-    """Fill ``{field.path}`` placeholders from the view (never Python attribute access)."""
+    """Fill ``{field.path}`` placeholders from the view (never Python attribute access);
+    ``{field.path?}`` is left out when the field has no value."""
 
     def fill(match: re.Match[str]) -> str:
         value = _get(view, match.group(1))
         if value is UNKNOWN or value is _MISSING or value is None:
-            return "unknown"
+            return "" if match.group(2) else "unknown"
         if isinstance(value, (list, tuple)):
             return ", ".join(str(v) for v in value) if value else "none"
         return str(value)
@@ -231,12 +234,16 @@ def render_message(template: str, view: Mapping[str, Any]) -> str:
 
 
 def _finding(policy: Policy, resource: Resource, view: Mapping[str, Any],
-             discriminator: str) -> Finding:
+             discriminator: str, item: Mapping[str, Any] | None = None) -> Finding:
+    countries = item.get("countries") if item is not None else list(resource.countries)
+    message = render_message(policy.message, view)
+    if resource.root and resource.module:  # a module's finding says which root evaluated it
+        message += f" (through root {resource.root})"
     return Finding(
         rule=policy.id,
         name=policy.name,
         severity=policy.severity,
-        message=render_message(policy.message, view),
+        message=message,
         source=resource.source,
         address=resource.address,
         resource_type=resource.resource_type,
@@ -246,6 +253,8 @@ def _finding(policy: Policy, resource: Resource, view: Mapping[str, Any],
         countries=resource.countries,
         data_class=resource.data_class,
         discriminator=discriminator,
+        root=resource.root,
+        location_key=f"{resource.provider or ''}|{','.join(countries) if isinstance(countries, list) else ''}",
         remediation=render_message(policy.remediation, view) if policy.remediation else None,
     )
 
@@ -300,6 +309,6 @@ def evaluate(policy: Policy, resource: Resource, view: Mapping[str, Any]) -> Ite
         if all(_passes(policy, holds(policy.assertion, v)) for v in _judged(scoped)):
             continue  # ... and passes only when every one of them does
         discriminator = group
-        if item is not None:
-            discriminator = f"{group}|{item.get('via')}|{item.get('region')}"
-        yield _finding(policy, resource, scoped, discriminator)
+        if item is not None:  # the copy's location is in the location key
+            discriminator = f"{group}|{item.get('via')}"
+        yield _finding(policy, resource, scoped, discriminator, item)

@@ -46,7 +46,9 @@ class PluginCheck:
                 source=resource.source, address=resource.address,
                 resource_type=resource.resource_type, provider=resource.provider,
                 region=resource.canonical_region or resource.region, country=resource.country,
-                countries=resource.countries, data_class=resource.data_class, discriminator=str(index) if index else "",
+                countries=resource.countries, data_class=resource.data_class,
+                discriminator=str(index) if index else "", root=resource.root,
+                location_key=f"{resource.provider or ''}|{','.join(resource.countries)}",
                 remediation=getattr(self.rule, "remediation", None),
             )
 
