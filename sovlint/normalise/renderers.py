@@ -6,10 +6,12 @@ access to remote sources: a kustomization that names a remote base is not
 rendered (``scan`` makes no network call). Without the tool:
 
 - a chart gives one SOV900 on its ``Chart.yaml`` ("not rendered: helm not
-  found"); its templates are not YAML and are not read one by one;
-- a kustomization's plain manifests are scanned as files of their own, and
-  the patches and transformations that were not applied are reported in
-  ``errors``.
+  found", and where to get it); its templates are not YAML and are not read
+  one by one;
+- a kustomization's plain manifests are scanned as files of their own; when
+  patches or other transformations could not be applied, a SOV900 on the
+  kustomization names them and the tool to install (a kustomization that
+  only lists manifests loses nothing).
 """
 
 from __future__ import annotations
@@ -37,6 +39,22 @@ TRANSFORMATIONS = ("patches", "patchesStrategicMerge", "patchesJson6902", "repla
                    "namePrefix", "nameSuffix", "namespace", "commonLabels", "labels",
                    "commonAnnotations", "images", "replicas", "components", "helmCharts",
                    "configMapGenerator", "secretGenerator", "generators", "transformers")
+
+
+#: Where to get each renderer, named when it is missing (a SOV900 says how to include the file).
+INSTALL_HINTS = {
+    "helm": "install helm (https://helm.sh/docs/intro/install/)",
+    "kustomize": "install kustomize (https://kubectl.docs.kubernetes.io/installation/kustomize/) "
+                 "or kubectl",
+    "bicep": "install the Bicep CLI "
+             "(https://learn.microsoft.com/azure/azure-resource-manager/bicep/install)",
+}
+
+
+def tool_missing(tool: str, what: str = "") -> str:
+    """The SOV900 message of a file not rendered for want of its tool, with how to include it."""
+    lost = f"; {what}" if what else ""
+    return f"not rendered: {tool} not found{lost}; {INSTALL_HINTS[tool]} to include it"
 
 
 def _run(argv: list[str], cwd: Path) -> tuple[str | None, str]:
@@ -68,7 +86,7 @@ def normalise_helm_chart(unit: Any, config: Config) -> Any:
     chart_dir = Path(unit.path).parent
     helm = shutil.which("helm")
     if helm is None:
-        result.failures.append((display, 1, "not rendered: helm not found"))
+        result.failures.append((display, 1, tool_missing("helm", "its templates were not scanned")))
         return result
     output, error = _run([helm, "template", "sovlint", ".", "--namespace", "default"], chart_dir)
     if output is None:
@@ -125,6 +143,10 @@ def normalise_kustomization(unit: Any, config: Config) -> Any:
             return result
         reason = error
     unapplied = [key for key in TRANSFORMATIONS if document.get(key)]
+    if tool is None and not remote and unapplied:  # something is lost for want of the tool: SOV900
+        result.failures.append((display, 1, tool_missing(
+            "kustomize", f"its plain manifests were scanned without {', '.join(unapplied)}")))
+        return result
     message = f"kustomization not rendered: {reason}; its plain manifests are scanned as they are"
     if unapplied:
         message += f", without {', '.join(unapplied)}"

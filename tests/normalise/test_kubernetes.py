@@ -123,7 +123,9 @@ def test_helm_chart_without_helm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     chart = tmp_path / "Chart.yaml"
     chart.write_text("apiVersion: v2\nname: demo\nversion: 0.1.0\n")
     result = normalise("helm-chart", chart, "chart/Chart.yaml")
-    assert result.failures == [("chart/Chart.yaml", 1, "not rendered: helm not found")]
+    assert result.failures == [("chart/Chart.yaml", 1, "not rendered: helm not found; its templates "
+                                "were not scanned; install helm (https://helm.sh/docs/intro/install/) "
+                                "to include it")]
 
 
 def test_kustomization_without_kustomize(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -131,10 +133,24 @@ def test_kustomization_without_kustomize(tmp_path: Path, monkeypatch: pytest.Mon
     (tmp_path / "kustomization.yaml").write_text(
         "resources: [app.yaml]\nnamespace: prod\npatches:\n  - path: patch.yaml\n")
     result = normalise("kustomization", tmp_path / "kustomization.yaml", "k/kustomization.yaml")
-    assert result.resources == [] and result.failures == []
+    assert result.resources == [] and result.errors == []
+    # what could not be applied is a SOV900 naming it and the tool to install
+    assert result.failures == [("k/kustomization.yaml", 1,
+                                "not rendered: kustomize not found; its plain manifests were scanned "
+                                "without patches, namespace; install kustomize "
+                                "(https://kubectl.docs.kubernetes.io/installation/kustomize/) or kubectl "
+                                "to include it")]
+
+
+def test_kustomization_without_kustomize_that_only_lists_manifests(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    (tmp_path / "kustomization.yaml").write_text("resources:\n  - app.yaml\n")
+    result = normalise("kustomization", tmp_path / "kustomization.yaml", "k/kustomization.yaml")
+    # the plain manifests are all there is: nothing is lost, nothing to report as a finding
+    assert result.failures == [] and result.resources == []
     assert [e.message for e in result.errors] == [
-        "kustomization not rendered: kustomize not found; its plain manifests are scanned as "
-        "they are, without patches, namespace"]
+        "kustomization not rendered: kustomize not found; its plain manifests are scanned as they are"]
 
 
 @pytest.mark.skipif(__import__("shutil").which("kubectl") is None
