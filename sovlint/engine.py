@@ -506,6 +506,10 @@ def review_resources(raw: Sequence[Resource], errors: Sequence[ScanError], confi
                  for r in raw]
     findings, rule_errors = evaluate_all(policies, resources, config)
     all_errors.extend(rule_errors)
+    if any(r.input_format == "kubernetes" for r in resources):  # overlays repeat their bases
+        from sovlint.normalise.renderers import drop_repeated_findings
+
+        findings = drop_repeated_findings(findings, resources)
     from sovlint.remediation import attach_remediation
 
     findings = attach_remediation(findings, resources, catalog, config.profile)

@@ -139,7 +139,7 @@ def normalise_kustomization(unit: Any, config: Config) -> Any:
             resources, failure = normalise_rendered(output, display, config, path.parent)
             if failure is not None:
                 result.errors.append(ScanError(display, failure.message))
-            result.resources = resources
+            result.resources = with_origins(resources, base_objects(path))
             return result
         reason = error
     unapplied = [key for key in TRANSFORMATIONS if document.get(key)]
@@ -152,6 +152,100 @@ def normalise_kustomization(unit: Any, config: Config) -> Any:
         message += f", without {', '.join(unapplied)}"
     result.errors.append(ScanError(display, message, 1))
     return result
+
+
+#: Kustomization files and manifests followed at most to find where rendered objects come from.
+MAX_BASE_FILES = 2_000
+KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+#: The attribute of a rendered resource naming the plain manifest object it comes from.
+ORIGIN = "rendered_origin"
+
+
+def base_objects(kustomization: Path) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """The objects of the plain manifests a kustomization builds from, through its bases and
+    components: (kind, name) -> [(display path, address as a plain scan gives it)]."""
+    from sovlint.discover import display_path
+    from sovlint.normalise.kubernetes import manifest_address, objects_of
+
+    found: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    pending = [kustomization]
+    seen: set[str] = set()
+    while pending and len(seen) < MAX_BASE_FILES:
+        current = pending.pop()
+        key = os.path.realpath(current)
+        if key in seen:
+            continue
+        seen.add(key)
+        loaded = load_source(current, display_path(current), as_json=False)
+        if isinstance(loaded, ParseFailure):
+            continue
+        if current.name in KUSTOMIZATION_NAMES:
+            document = loaded.documents[0] if loaded.documents else None
+            entries = [str(e) for k in ("resources", "bases", "components")
+                       for e in (document.get(k) or () if isinstance(document, dict) else ())
+                       if isinstance(e, str) and not _is_remote(e)]
+            for entry in entries:
+                target = current.parent / entry
+                if target.is_dir():
+                    pending.extend(target / n for n in KUSTOMIZATION_NAMES if (target / n).is_file())
+                elif target.is_file():
+                    pending.append(target)
+            continue
+        for obj in objects_of(loaded):
+            address = manifest_address(obj)
+            if address is not None:
+                found.setdefault((obj.kind, obj.name), []).append((loaded.path, address))
+    return found
+
+
+def with_origins(resources: list[Any], bases: dict[tuple[str, str], list[tuple[str, str]]]) -> list[Any]:
+    """Rendered resources, each with the plain manifest object it was built from (when one is
+    found: same kind, same name or that name with a prefix/suffix the overlay added)."""
+    import dataclasses
+
+    if not bases:
+        return resources
+    named: dict[str, list[str]] = {}
+    for kind, name in bases:
+        named.setdefault(kind, []).append(name)
+    out = []
+    for resource in resources:
+        kind, name = resource.resource_type, resource.address.rsplit("/", 1)[-1]
+        candidates = bases.get((kind, name))
+        if candidates is None:  # namePrefix/nameSuffix: the longest base name it contains
+            names = sorted((n for n in named.get(kind, ()) if n and n in name
+                            and (name.startswith(n) or name.endswith(n) or f"-{n}-" in name)),
+                           key=len, reverse=True)
+            candidates = bases.get((kind, names[0])) if names else None
+        if candidates and len(candidates) == 1:
+            path, address = candidates[0]
+            resource = dataclasses.replace(
+                resource, attributes={**resource.attributes, ORIGIN: {"path": path, "address": address}})
+        out.append(resource)
+    return out
+
+
+def drop_repeated_findings(findings: list[Any], resources: list[Any]) -> list[Any]:
+    """A rendered kustomization repeats the findings of the plain manifests it is built from:
+    a finding on a rendered object is dropped when the object's own manifest, scanned too,
+    has the same finding (same rule, same message but for the address). What an overlay
+    changes (an image, a label, a cluster) gives a different message and is kept."""
+    origins = {(r.source.path, r.address): r.attributes[ORIGIN] for r in resources
+               if isinstance(r.attributes.get(ORIGIN), dict)}
+    if not origins:
+        return findings
+    placeholder = "\x00"
+    plain = {(f.rule, f.source.path, f.address, f.message.replace(f.address or placeholder, placeholder))
+             for f in findings}
+    kept = []
+    for finding in findings:
+        origin = origins.get((finding.source.path, finding.address))
+        if origin is not None:
+            message = finding.message.replace(finding.address or placeholder, placeholder)
+            if (finding.rule, origin["path"], origin["address"], message) in plain:
+                continue
+        kept.append(finding)
+    return kept
 
 
 def renderer_tools() -> tuple[str | None, ...]:

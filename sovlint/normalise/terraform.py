@@ -714,7 +714,7 @@ class TerraformLoader:
 
 def _mentions_url(expr: Any) -> bool:
     """Whether an expression's source holds a URL (cheap: no evaluation)."""
-    from sovlint.hcl.syntax import Literal, ObjectExpr, Template, TupleExpr
+    from sovlint.hcl.syntax import Call, Literal, ObjectExpr, Template, TupleExpr
 
     if isinstance(expr, Literal):
         return isinstance(expr.value, str) and "://" in expr.value
@@ -724,6 +724,8 @@ def _mentions_url(expr: Any) -> bool:
         return any(_mentions_url(e) for e in expr.items)
     if isinstance(expr, ObjectExpr):
         return any(_mentions_url(v) for _, v in expr.items)
+    if isinstance(expr, Call):  # settings = jsonencode({...}), format("https://%s", ...)
+        return any(_mentions_url(a) for a in expr.args)
     return False
 
 
