@@ -267,50 +267,30 @@ def _fetched_data_dir(unit: WorkUnit, config: Config) -> Path | None:
     return fetch_data_dir(Path(unit.path), cache_dir())
 
 
-def _unfetched_calls(result: UnitResult) -> list[Resource]:
-    """The module calls of a Terraform unit whose remote source was not installed."""
-    from sovlint.terraform.sources import MODULE_CALL_TYPE
-
-    return [r for r in result.resources if r.resource_type == MODULE_CALL_TYPE
-            and r.attributes.get("module_source_kind") not in (None, "local")]
-
-
 def fetch_and_rerun(units: Sequence[WorkUnit], results: list[UnitResult], called: frozenset[str],
-                    config: Config, progress: Progress | None = None) -> list[ScanError]:
-    """``--fetch-modules``: fetch the remote modules of the roots that miss some, evaluate them again.
-
-    Only roots that are reported (not evaluated through a caller) and have a
-    remote module call that was not installed are fetched, one after the
-    other, each with the user's ``terraform get`` (or ``tofu get``) and its
-    own data directory in the cache. ``results`` is updated in place; the
-    failures are returned as errors. Neither tool on PATH is a usage error.
-    """
+                    config: Config) -> list[ScanError]:
+    """``--fetch-modules``: fetch the modules of the reported roots that miss some, evaluate them
+    again (``results`` is updated in place); the failures are returned as errors."""
     from sovlint.config import ConfigError
-    from sovlint.terraform.sources import fetch_modules, fetch_tool
+    from sovlint.terraform.sources import fetch_roots, fetch_tool, unfetched_calls
 
     pending = [i for i, (u, r) in enumerate(zip(units, results))
-               if u.kind == TERRAFORM and real_path(u.path) not in called and _unfetched_calls(r)]
+               if u.kind == TERRAFORM and real_path(u.path) not in called
+               and unfetched_calls(r.resources)]
     if not pending:
         return []
     tool = fetch_tool()
     if tool is None:
-        first = _unfetched_calls(results[pending[0]])[0]
+        first = unfetched_calls(results[pending[0]].resources)[0]
+        where = display_path(Path(units[pending[0]].path))
         raise ConfigError(f"--fetch-modules needs terraform or tofu on PATH to fetch {first.address} "
-                          f"({first.attributes.get('module_source')}) in {display_path(Path(units[pending[0]].path))}: "
-                          "install one, or run `terraform init` there yourself")
-    errors: list[ScanError] = []
-    for index in pending:
-        unit = units[index]
-        data_dir = _fetched_data_dir(unit, config)
-        assert data_dir is not None
-        fetched = fetch_modules(Path(unit.path), data_dir, tool)
-        if fetched.error:
-            errors.append(ScanError(display_path(Path(unit.path)),
-                                    f"--fetch-modules: {fetched.error}"))
-    rerun = collect([units[i] for i in pending], config, config.jobs, progress)
-    for index, result in zip(pending, rerun):
+                          f"({first.attributes.get('module_source')}) in {where}: install one, or "
+                          "run `terraform init` there yourself")
+    roots = [(Path(units[i].path), _fetched_data_dir(units[i], config)) for i in pending]
+    failures = fetch_roots([(root, data_dir) for root, data_dir in roots if data_dir], tool)
+    for index, result in zip(pending, collect([units[i] for i in pending], config, config.jobs)):
         results[index] = result
-    return errors
+    return [ScanError(display_path(root), f"--fetch-modules: {why}") for root, why in failures]
 
 
 def collect(units: Sequence[WorkUnit], config: Config, jobs: int,

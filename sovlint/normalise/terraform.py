@@ -492,7 +492,7 @@ class TerraformLoader:
                 shown = os.path.join(display, ".terraform", "modules")
 
                 def display_of(path: Path) -> str:
-                    text = os.path.abspath(path)
+                    text = os.path.realpath(path)
                     if text.startswith(real + os.sep):
                         return os.path.normpath(os.path.join(shown, text[len(real) + 1:]))
                     return os.path.relpath(path)

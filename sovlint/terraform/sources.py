@@ -28,7 +28,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Iterable, Mapping, Sequence
 
 from sovlint.model import UNKNOWN_CATEGORY, Resource, SourceSpan, Suppression
 
@@ -285,6 +285,24 @@ def fetch_modules(root: Path, data_dir: Path, tool: str) -> FetchResult:
     if completed.returncode != 0:
         return FetchResult(data_dir, f"{name} get failed: {_last_error(completed.stderr)}")
     return FetchResult(data_dir)
+
+
+def unfetched_calls(resources: Iterable[Resource]) -> list[Resource]:
+    """The module calls among ``resources`` whose remote source was not installed (a fetch may
+    install them; a missing local source it cannot)."""
+    return [r for r in resources if r.resource_type == MODULE_CALL_TYPE
+            and r.attributes.get("module_source_kind") not in (None, "local")]
+
+
+def fetch_roots(roots: Sequence[tuple[Path, Path]], tool: str) -> list[tuple[Path, str]]:
+    """Fetch the modules of each (root, data directory), one after the other; (root, why) for
+    each fetch that failed."""
+    failures = []
+    for root, data_dir in roots:
+        fetched = fetch_modules(root, data_dir, tool)
+        if fetched.error:
+            failures.append((root, fetched.error))
+    return failures
 
 
 def _last_error(stderr: bytes) -> str:
