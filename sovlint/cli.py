@@ -97,6 +97,18 @@ def _guarded(debug: bool, body: Callable[[], int]) -> None:
         sys.exit(code)
 
 
+def _existing_targets(paths: Sequence[Path]) -> list[Path]:
+    """The paths to scan (default ``.``); one that does not exist is a usage error (exit 2).
+
+    A symbolic link that exists but leads nowhere (a loop) is scanned and reported as such.
+    """
+    targets = list(paths) or [Path(".")]
+    for target in targets:
+        if not os.path.lexists(target):
+            raise click.UsageError(f"{target}: no such file or directory")
+    return targets
+
+
 def _use_color(no_color: bool, stream: Any) -> bool:
     if no_color or os.environ.get("NO_COLOR"):
         return False
@@ -209,6 +221,10 @@ def _scan_flags(kwargs: dict[str, Any]) -> dict[str, Any]:
         flags["debug"] = True
     if kwargs.get("hcl_backend"):
         flags["hcl_backend"] = kwargs["hcl_backend"]
+    if kwargs.get("workspace"):
+        flags["workspace"] = kwargs["workspace"]
+    if kwargs.get("fetch_modules"):
+        flags["fetch_modules"] = True
     return flags
 
 
@@ -251,6 +267,11 @@ def _scan_options(func: Callable[..., Any]) -> Callable[..., Any]:
         *_rule_options(),
         click.option("--var", multiple=True, metavar="NAME=VALUE", help="Set a Terraform variable."),
         click.option("--var-file", multiple=True, type=click.Path(path_type=Path), help="Terraform variables file."),
+        click.option("--workspace", metavar="NAME",
+                     help="The Terraform workspace (the value of terraform.workspace; unknown without it)."),
+        click.option("--fetch-modules", is_flag=True,
+                     help="Fetch remote modules with your own `terraform get` (or `tofu get`), into "
+                          "sovlint's cache directory: the one network use of scan."),
         click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable)."),
         click.option("--jobs", "-j", type=click.IntRange(min=0), help="Worker processes (0 = one per core)."),
         click.option("--max-file-size", type=click.IntRange(min=1), help="Skip files larger than this many bytes."),
@@ -295,7 +316,7 @@ def scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[str, ...],
         from sovlint.engine import scan as run_scan
         from sovlint.suppress import baseline_text, write_atomically
 
-        targets = list(paths) or [Path(".")]
+        targets = _existing_targets(paths)
         config = load_config(kwargs.get("config_file"), targets, _scan_flags(kwargs))
         pairs = pair_outputs(ctx.meta.get("sovlint.args", []), formats)
         explicit = all(p.is_file() for p in targets)
@@ -334,7 +355,7 @@ def inventory(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[str, .
         from sovlint.inventory import render_inventory
         from sovlint.suppress import write_atomically
 
-        targets = list(paths) or [Path(".")]
+        targets = _existing_targets(paths)
         config = load_config(kwargs.get("config_file"), targets, _scan_flags(kwargs))
         progress = _progress_for(kwargs["quiet"])
         try:

@@ -67,6 +67,8 @@ class Config:
     azure_resource_group_location: str | None = None
     var_files: tuple[str, ...] = ()
     variables: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    workspace: str | None = None  # the value of terraform.workspace (unknown when not given)
+    fetch_modules: bool = False  # fetch remote modules with the user's terraform/tofu get
     require_reason: bool = False
     inline_suppressions: bool = True
     baseline: str | None = None
@@ -211,6 +213,10 @@ def from_file(path: Path | None) -> Config:
         updates["var_files"] = tuple(_relative(base, p) for p in terraform["var_files"])
     if "vars" in terraform:
         updates["variables"] = dict(terraform["vars"])
+    if "workspace" in terraform:
+        updates["workspace"] = terraform["workspace"]
+    if "fetch_modules" in terraform:
+        updates["fetch_modules"] = terraform["fetch_modules"]
     suppressions = data.get("suppressions") or {}
     if "require_reason" in suppressions:
         updates["require_reason"] = suppressions["require_reason"]

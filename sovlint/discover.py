@@ -50,7 +50,7 @@ class SourceFile:
 
 @dataclass
 class Discovery:
-    """What discovery found: files to scan, files skipped (with why), and errors."""
+    """What discovery found: files to scan, files skipped (with why: each a SOV900), and errors."""
 
     files: list[SourceFile]
     skipped: list[ScanError]
@@ -128,6 +128,12 @@ def sniff_format(path: Path, head: bytes) -> str | None:
     return None
 
 
+def oversize_message(size: int, limit: int) -> str:
+    """Why a file over the size limit was not scanned, and how to include it (a SOV900)."""
+    return (f"not scanned: {size} bytes, over the {limit}-byte limit; raise --max-file-size "
+            "(or max_file_size in .sovlint.yaml) to include it")
+
+
 def _read_head(path: Path) -> bytes:
     with open(path, "rb") as handle:
         return handle.read(SNIFF_BYTES)
@@ -158,19 +164,15 @@ def discover(paths: Iterable[Path], excludes: Iterable[str] = (),
             return  # not followed unless asked
         if not stat.S_ISREG(st.st_mode):
             if explicit:
-                result.skipped.append(ScanError(display, "not a regular file; skipped"))
+                result.skipped.append(ScanError(display, "not scanned: not a regular file"))
             return
         lower = path.name.lower()
         if not lower.endswith((".tf", ".json", ".yaml", ".yml", ".tfvars", ".template", ".bicep")) \
                 and lower != "kustomization":
             return
-        if st.st_size > max_file_size:
-            result.skipped.append(ScanError(
-                display, f"larger than --max-file-size ({st.st_size} > {max_file_size} bytes); skipped"))
-            return
         head = b""
         if not lower.endswith((".tf", ".tfvars", ".bicep")):
-            try:
+            try:  # the head decides whether a .json/.yaml is infrastructure code (bounded read)
                 head = _read_head(path)
             except OSError:
                 result.files.append(SourceFile(path, display, UNREADABLE))
@@ -180,6 +182,9 @@ def discover(paths: Iterable[Path], excludes: Iterable[str] = (),
             return
         if any(display.startswith(root + os.sep) for root in helm_roots) and fmt != HELM_CHART:
             return  # chart contents are handled through the chart (templates are not YAML)
+        if st.st_size > max_file_size:  # infrastructure code too large to read: said, not dropped
+            result.skipped.append(ScanError(display, oversize_message(st.st_size, max_file_size)))
+            return
         result.files.append(SourceFile(path, display, fmt))
 
     for given in paths:

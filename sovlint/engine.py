@@ -175,7 +175,10 @@ def _terraform_unit(unit: WorkUnit, config: Config,
 
     result = UnitResult()
     options = TerraformOptions(variables=config.variables, var_files=config.var_files,
-                               environ=environ)
+                               environ=environ, workspace=config.workspace,
+                               fetch_modules=config.fetch_modules,
+                               fetched_data_dir=_fetched_data_dir(unit, config),
+                               max_file_size=config.max_file_size)
     loader = TerraformLoader(cached_catalog(config.catalog), options)
     module = loader.evaluate_root(Path(unit.path))
     # the scan keeps what belongs to reported files (a module's files are reported
@@ -247,9 +250,48 @@ def local_module_calls(directory: str, module: Any) -> set[str]:
 def _terraform_key(unit: WorkUnit, config: Config) -> tuple[tuple[object, ...], dict[str, str]]:
     """(the unit-cache key of a Terraform root, the TF_VAR_* variables it is evaluated with)."""
     environ = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("TF_VAR_")))
+    fetched = _fetched_data_dir(unit, config)
     key = ("terraform", os.getcwd(), real_path(unit.path), unit.reported,
-           repr(sorted(config.variables.items())), config.var_files, environ, config.catalog)
+           repr(sorted(config.variables.items())), config.var_files, environ, config.catalog,
+           config.workspace, config.fetch_modules, str(fetched) if fetched else None,
+           config.max_file_size)
     return key, dict(environ)
+
+
+def _fetched_data_dir(unit: WorkUnit, config: Config) -> Path | None:
+    """With ``--fetch-modules``, the data directory a root's modules are fetched into."""
+    if not config.fetch_modules:
+        return None
+    from sovlint.parse_cache import cache_dir
+    from sovlint.terraform.sources import fetch_data_dir
+
+    return fetch_data_dir(Path(unit.path), cache_dir())
+
+
+def fetch_and_rerun(units: Sequence[WorkUnit], results: list[UnitResult], called: frozenset[str],
+                    config: Config) -> list[ScanError]:
+    """``--fetch-modules``: fetch the modules of the reported roots that miss some, evaluate them
+    again (``results`` is updated in place); the failures are returned as errors."""
+    from sovlint.config import ConfigError
+    from sovlint.terraform.sources import fetch_roots, fetch_tool, unfetched_calls
+
+    pending = [i for i, (u, r) in enumerate(zip(units, results))
+               if u.kind == TERRAFORM and real_path(u.path) not in called
+               and unfetched_calls(r.resources)]
+    if not pending:
+        return []
+    tool = fetch_tool()
+    if tool is None:
+        first = unfetched_calls(results[pending[0]].resources)[0]
+        where = display_path(Path(units[pending[0]].path))
+        raise ConfigError(f"--fetch-modules needs terraform or tofu on PATH to fetch {first.address} "
+                          f"({first.attributes.get('module_source')}) in {where}: install one, or "
+                          "run `terraform init` there yourself")
+    roots = [(Path(units[i].path), _fetched_data_dir(units[i], config)) for i in pending]
+    failures = fetch_roots([(root, data_dir) for root, data_dir in roots if data_dir], tool)
+    for index, result in zip(pending, collect([units[i] for i in pending], config, config.jobs)):
+        results[index] = result
+    return [ScanError(display_path(root), f"--fetch-modules: {why}") for root, why in failures]
 
 
 def collect(units: Sequence[WorkUnit], config: Config, jobs: int,
@@ -401,10 +443,14 @@ def scan(paths: Sequence[Path], config: Config, explicit_files: bool = False,
     # of directories that another scanned directory calls as a module are dropped.
     results = collect(units, config, config.jobs, progress)
     called = _called(units, {u.path: r.calls for u, r in zip(units, results)})
+    fetch_errors = fetch_and_rerun(units, results, called, config) if config.fetch_modules else []
     results = [r for u, r in zip(units, results)
                if not (u.kind == TERRAFORM and real_path(u.path) in called)]
     raw: list[Resource] = []
-    errors: list[ScanError] = [*found.errors, *found.skipped]
+    errors: list[ScanError] = [*found.errors, *fetch_errors]
+    for skipped in found.skipped:  # nothing is skipped silently: each is a SOV900 (SPEC §9)
+        raw.append(_failure_resource(skipped.path, skipped.line, skipped.message))
+        reported_files.add(skipped.path)
     for unit_result in results:
         raw.extend(unit_result.resources)
         errors.extend(unit_result.errors)
@@ -441,6 +487,10 @@ def review_resources(raw: Sequence[Resource], errors: Sequence[ScanError], confi
                  for r in raw]
     findings, rule_errors = evaluate_all(policies, resources, config)
     all_errors.extend(rule_errors)
+    if any(r.input_format == "kubernetes" for r in resources):  # overlays repeat their bases
+        from sovlint.normalise.renderers import drop_repeated_findings
+
+        findings = drop_repeated_findings(findings, resources)
     from sovlint.remediation import attach_remediation
 
     findings = attach_remediation(findings, resources, catalog, config.profile)

@@ -33,12 +33,17 @@ class Severity(enum.IntEnum):
         return self.name.lower()
 
 
+#: The category of something whose contents were not evaluated (a module call whose source
+#: was not fetched): it may hold any data, so it counts as data-bearing and at rest (fail closed).
+UNKNOWN_CATEGORY = "unknown"
 #: Categories that hold data (SPEC §1): every category but ``other`` and ``key-management``.
 DATA_BEARING = frozenset(
-    {"storage", "database", "backup", "compute", "analytics", "messaging", "logging", "ai"}
+    {"storage", "database", "backup", "compute", "analytics", "messaging", "logging", "ai",
+     UNKNOWN_CATEGORY}
 )
 #: Categories of data at rest, the ones SOV004 looks at (SPEC §2).
-AT_REST = frozenset({"storage", "database", "backup", "analytics", "messaging", "logging"})
+AT_REST = frozenset({"storage", "database", "backup", "analytics", "messaging", "logging",
+                     UNKNOWN_CATEGORY})
 PROTECTED_CLASSES = frozenset({"strategic", "sensitive", "health"})
 DATA_CLASSES = ("public", "internal", "personal", "sensitive", "health", "strategic")
 

@@ -635,8 +635,10 @@ def normalise_bicep(unit: Any, config: Config) -> Any:
     result = UnitResult()
     display = unit.reported[0]
     bicep = shutil.which("bicep")
-    if bicep is None:
-        result.errors.append(ScanError(display, "not scanned: bicep not found"))
+    if bicep is None:  # the file is not scanned: a SOV900 naming the tool, like a chart without helm
+        from sovlint.normalise.renderers import tool_missing
+
+        result.failures.append((display, 1, tool_missing("bicep")))
         return result
     try:
         completed = subprocess.run([bicep, "build", "--stdout", str(unit.path)], capture_output=True,

@@ -3,10 +3,14 @@
 Every resource is addressed by its logical id, at the line of its key under
 ``Resources``. All of a stack's resources live in the stack's region
 (``AWS::Region``), which the template may pin with a ``Rules`` assertion
-(``Fn::Equals [!Ref AWS::Region, eu-west-3]`` or ``Fn::Contains``), or a
-resource's ``Condition`` may require; otherwise config ``aws.default_region``
-applies, and otherwise the region is unresolved ("chosen at deploy time").
-The template wins over the config.
+(``Fn::Equals [!Ref AWS::Region, eu-west-3]`` or ``Fn::Contains``), that a
+``FindInMap`` keyed by ``AWS::Region`` without a default restricts to the
+mapping's keys (the stack cannot be created elsewhere), or that a resource's
+``Condition`` may require; otherwise config ``aws.default_region`` applies,
+and otherwise the region is unresolved ("chosen at deploy time"). The
+template wins over the config. When several regions remain, the data may be
+in any of them: they are the resource's location (a set the location rules
+judge one country at a time) and its ``possible_regions`` attribute.
 
 Intrinsic functions are evaluated where the template fixes their value
 (parameters with a default or a single allowed value, mappings, conditions,
@@ -42,9 +46,15 @@ _MAX_EVAL_DEPTH = 64
 
 @dataclass(frozen=True, slots=True)
 class Unknown:
-    """A value the template does not fix, with the reason."""
+    """A value the template does not fix, with the reason.
+
+    ``regions`` is set when the value is ``AWS::Region`` and the template
+    allows only some regions (``Rules``, region-keyed ``Mappings``): the
+    regions the stack can be created in, in the template's order.
+    """
 
     reason: str
+    regions: tuple[str, ...] = ()
 
 
 _NO_VALUE = Unknown("AWS::NoValue")
@@ -328,10 +338,84 @@ def _allowed_regions(node: Any, evaluator: Evaluator) -> list[str] | None:
     return None
 
 
+def _mapping_lookups(node: Any, evaluator: Evaluator, depth: int = 0) -> Iterator[tuple[str, list[str]]]:
+    """(mapping name, regions) for each ``FindInMap`` keyed by ``AWS::Region`` that CloudFormation
+    always evaluates in ``node``: without ``DefaultValue``, a region that is not a key makes the
+    stack fail to create. Branches of ``Fn::If`` are not always evaluated: not followed."""
+    if depth > _MAX_EVAL_DEPTH:
+        return
+    call = _intrinsic(node)
+    if call is not None:
+        name, arg = call
+        if name == "Fn::If":
+            return
+        if name == "Fn::FindInMap" and isinstance(arg, list) and len(arg) == 3:
+            found = _mapping_regions(arg, evaluator)
+            if found is not None:
+                yield found
+        node = arg
+    if isinstance(node, list):
+        for item in node:
+            yield from _mapping_lookups(item, evaluator, depth + 1)
+    elif isinstance(node, dict):
+        for item in node.values():
+            yield from _mapping_lookups(item, evaluator, depth + 1)
+
+
+def _mapping_regions(arg: list[Any], evaluator: Evaluator) -> tuple[str, list[str]] | None:
+    """The regions a ``FindInMap [M, first, second]`` (no default) allows, when a key is the region."""
+    name = evaluator.value(arg[0])
+    mapping = _mapping(evaluator.mappings.get(name)) if isinstance(name, str) else {}
+    if not mapping:
+        return None
+    if _region_ref(arg[1]):  # [M, !Ref AWS::Region, key]: top-level keys that hold ``key``
+        second = evaluator.value(arg[2])
+        return str(name), [str(k) for k, v in mapping.items()
+                           if isinstance(second, Unknown) or second in _mapping(v)]
+    if _region_ref(arg[2]):  # [M, key, !Ref AWS::Region]: the second-level keys under ``key``
+        first = evaluator.value(arg[1])
+        tops = list(mapping.values()) if isinstance(first, Unknown) else [mapping.get(first)]
+        regions: list[str] = []
+        for top in tops:
+            regions.extend(str(k) for k in _mapping(top) if str(k) not in regions)
+        return str(name), regions
+    return None
+
+
+def _always_evaluated(template: Mapping[str, Any], evaluator: Evaluator) -> Iterator[Any]:
+    """The parts of a template CloudFormation evaluates whatever the parameters: the properties
+    of resources without a condition (or with a condition that holds) and such outputs."""
+    for section in ("Resources", "Outputs"):
+        for key, body in _mapping(template.get(section)).items():
+            if isinstance(key, str) and key.startswith("Fn::ForEach::"):
+                continue
+            body = _mapping(body)
+            condition = body.get("Condition")
+            if condition is not None and evaluator.condition(condition) is not True:
+                continue
+            yield body.get("Properties") if section == "Resources" else body.get("Value")
+
+
+def _keyed_regions(template: Mapping[str, Any], probe: Evaluator) -> tuple[list[str], str] | None:
+    """The regions the template's region-keyed mappings allow, and which mappings say so."""
+    allowed: list[str] | None = None
+    names: list[str] = []
+    for part in _always_evaluated(template, probe):
+        for name, regions in _mapping_lookups(part, probe):
+            allowed = regions if allowed is None else [r for r in allowed if r in regions]
+            if name not in names:
+                names.append(name)
+    if allowed is None:
+        return None
+    return allowed, f"Mappings {', '.join(names)}"
+
+
 def stack_region(template: Mapping[str, Any], config: Config) -> tuple[str | Unknown, str]:
-    """The region of the stack and what fixed it: ``Rules``, the config, or nothing."""
+    """The region of the stack and what fixed it: ``Rules``, region-keyed ``Mappings``, the
+    config, or nothing. When several regions remain, the ``Unknown`` lists them."""
     probe = Evaluator(template, Unknown(DEPLOY_TIME))
     allowed: list[str] | None = None
+    origins: list[str] = []
     for rule_name, rule in _mapping(template.get("Rules")).items():
         rule = _mapping(rule)
         if "RuleCondition" in rule and probe.value(rule["RuleCondition"]) is not True:
@@ -340,12 +424,21 @@ def stack_region(template: Mapping[str, Any], config: Config) -> tuple[str | Unk
             found = _allowed_regions(_mapping(assertion).get("Assert"), probe)
             if found is not None:
                 allowed = found if allowed is None else [v for v in allowed if v in found]
+                origins[:] = ["Rules"]
+    keyed = _keyed_regions(template, probe)
+    if keyed is not None:
+        allowed = keyed[0] if allowed is None else [v for v in allowed if v in keyed[0]]
+        origins.append(keyed[1])
     if allowed is not None:
+        origin = " and ".join(origins)
         if len(allowed) == 1:
-            return allowed[0], "Rules"
+            return allowed[0], origin
         if config.aws_default_region in allowed:
-            return str(config.aws_default_region), "aws.default_region (allowed by Rules)"
-        return Unknown(f"AWS::Region is one of {', '.join(allowed)} (Rules); chosen at deploy time"), ""
+            return str(config.aws_default_region), f"aws.default_region (allowed by {origin})"
+        if not allowed:
+            return Unknown(f"no region satisfies {origin}: the stack cannot be created"), ""
+        return Unknown(f"AWS::Region is one of {', '.join(allowed)} ({origin}); chosen at deploy time",
+                       tuple(allowed)), ""
     if config.aws_default_region:
         return config.aws_default_region, "aws.default_region"
     return Unknown(DEPLOY_TIME), ""
@@ -505,12 +598,18 @@ class _TemplateReader:
                             for section in ("Function", "Api", "HttpApi", "SimpleTable", "StateMachine")}
 
     def resource_region(self, entry: _Entry) -> tuple[str | Unknown, str]:
-        """A resource's region: what its Condition requires, else the stack's."""
+        """A resource's region: what its Condition requires (within what the stack allows),
+        else the stack's."""
         condition = entry.body.get("Condition")
         if isinstance(condition, str) and condition in self.evaluator.conditions:
             allowed = _allowed_regions({"Condition": condition}, self.evaluator)
+            if allowed and isinstance(self.region, Unknown) and self.region.regions:
+                allowed = [r for r in allowed if r in self.region.regions] or allowed
             if allowed and len(allowed) == 1:
                 return allowed[0], f"Condition {condition}"
+            if allowed:
+                return Unknown(f"AWS::Region is one of {', '.join(allowed)} (Condition {condition}); "
+                               "chosen at deploy time", tuple(allowed)), ""
         return self.region, self.region_origin
 
     def resources(self) -> list[Resource]:
@@ -521,7 +620,13 @@ class _TemplateReader:
         properties = _mapping(entry.body.get("Properties"))
         region, origin = self.resource_region(entry)
         unresolved: list[str] = []
-        if isinstance(region, Unknown):
+        region_set: tuple[str, ...] = ()
+        if isinstance(region, Unknown) and len(region.regions) > 1:
+            # the stack can only be created in these regions: the data may be in any of them,
+            # and the location rules judge each one
+            region_set = region.regions
+            attributes["possible_regions"] = list(region.regions)
+        elif isinstance(region, Unknown):
             unresolved.append(region.reason)
         if entry.unresolved:
             unresolved.append(entry.unresolved)
@@ -556,6 +661,9 @@ class _TemplateReader:
             input_format=INPUT_FORMAT,
             provider=PROVIDER,
             region=region if isinstance(region, str) else None,
+            region_set=region_set,
+            location_origin=region.reason.replace("; chosen at deploy time", "")
+            if region_set and isinstance(region, Unknown) else None,
             unresolved=tuple(unresolved),
             tags=_tags(properties, self.evaluator),
             inherited_tags=inherited,
@@ -616,6 +724,8 @@ class _TemplateContext:
     def provider_location(self, zone: bool) -> Placement:
         """The region the stack (or the resource's Condition) deploys it to."""
         region, origin = self.reader.resource_region(self.entry)
+        if isinstance(region, Unknown) and len(region.regions) > 1:
+            return Placement(names=region.regions)
         if isinstance(region, Unknown):
             return Placement(unresolved=region.reason)
         return Placement(names=(region,))  # where it came from is in attributes.region_from

@@ -2,7 +2,10 @@
 
 Every object of a manifest (multi-document YAML or JSON, ``List`` kinds
 expanded) becomes one resource addressed ``Kind/namespace/name`` (or
-``Kind/name``), typed by its kind. Where it is hosted comes, in order, from:
+``Kind/name``), typed by its kind. Files that only borrow the shape of an
+object (blueprint metadata, kubeconfig, Kptfile, component configuration,
+objects annotated as local configuration: ``policies/kubernetes-signals.yaml``)
+are not resources. Where it is hosted comes, in order, from:
 
 - what the object itself says: a StorageClass provisioner or CSI driver, cloud
   load-balancer annotations, node selectors and affinity on the topology
@@ -199,13 +202,21 @@ def _expand(document: Any, source: SourceDocuments, origin: str | None) -> Itera
     if isinstance(kind, str) and kind.endswith("List") and isinstance(items, list):
         lines = getattr(items, "item_lines", [])
         for index, item in enumerate(items):
-            if isinstance(item, dict):
+            if isinstance(item, dict) and _sent_to_a_cluster(item):
                 line = getattr(item, "line", None) or (lines[index] if index < len(lines) else None)
                 yield KubeObject(item, source.path, line, getattr(item, "end_line", None), source, origin)
         return
-    if isinstance(kind, str) and kind:
+    if isinstance(kind, str) and kind and _sent_to_a_cluster(document):
         yield KubeObject(document, source.path, getattr(document, "line", None),
                          getattr(document, "end_line", None), source, origin)
+
+
+def _sent_to_a_cluster(document: Mapping[str, Any]) -> bool:
+    """Not tool configuration or metadata in the shape of an object (``BlueprintMetadata``...)."""
+    api_version, kind = document.get("apiVersion"), document.get("kind")
+    annotations = _mapping(_mapping(document.get("metadata")).get("annotations"))
+    return signals.is_cluster_object(api_version if isinstance(api_version, str) else "",
+                                     kind if isinstance(kind, str) else "", annotations)
 
 
 @functools.lru_cache(maxsize=64)
@@ -400,6 +411,12 @@ def _address(kind: str, namespace: str | None, name: str) -> str:
     return f"{kind}/{namespace}/{name}" if namespace else f"{kind}/{name}"
 
 
+def manifest_address(obj: KubeObject) -> str | None:
+    """The address the resource of an object gets when its manifest is scanned (``None``
+    for an object with no name)."""
+    return _address(obj.kind, obj.namespace, obj.name) if obj.name else None
+
+
 def _storage_class_location(sc: KubeObject) -> tuple[str | None, str | None]:
     """(provider, region or zone) a StorageClass declares."""
     provisioner = sc.data.get("provisioner")
@@ -510,10 +527,12 @@ def _pod_saas(pod: Mapping[str, Any], namespace: str | None, manifests: Manifest
                 if config_map is not None:
                     for key, value in _string_values(config_map.data.get("data")).items():
                         values.append((f"envFrom ConfigMap {cm_name} key {key}", value))
-        for key in ("args", "command"):
-            for arg in _list(container.get(key)):
-                if isinstance(arg, str):
-                    values.append((f"{key} of container {cname}", arg))
+        # the command line as it runs (command then args), so that a download is seen as one
+        words = {key: [a for a in _list(container.get(key)) if isinstance(a, str)]
+                 for key in ("command", "args")}
+        if words["command"] or words["args"]:
+            what = " and ".join(key for key in ("command", "args") if words[key])
+            values.append((f"{what} of container {cname}", " ".join(words["command"] + words["args"])))
     return endpoints_in(values)
 
 

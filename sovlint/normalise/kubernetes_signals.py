@@ -133,6 +133,31 @@ def controller_for(api_version: str) -> Controller | None:
     return None
 
 
+def _api_group(api_version: str) -> str:
+    """``apps/v1`` -> ``apps``; ``v1`` -> ``""`` (the core group)."""
+    return api_version.rsplit("/", 1)[0] if "/" in api_version else ""
+
+
+def is_cluster_object(api_version: str, kind: str, annotations: Mapping[str, Any]) -> bool:
+    """Whether a document with ``apiVersion``/``kind`` is an object sent to a cluster.
+
+    Tool configuration and metadata that borrow the shape (blueprint
+    metadata, kubeconfig, Kptfile, component configuration...) are not, nor
+    is an object annotated as local configuration.
+    """
+    local = (_signals().get("local_config_annotation") or {}).get("annotation")
+    if local and local in annotations and str(annotations[local]).lower() != "false":
+        return False
+    group = _api_group(api_version)
+    for entry in _signals().get("not_cluster_objects") or ():
+        if not fnmatch.fnmatchcase(group, str(entry.get("api_group", ""))):
+            continue
+        kinds = entry.get("kinds")
+        if not kinds or kind in kinds:
+            return False
+    return True
+
+
 def image_registry_host(image: str) -> str:
     """The registry host of an image reference (Docker Hub when none is written)."""
     default = str(_registries().get("default_registry", "docker.io"))

@@ -6,10 +6,12 @@ access to remote sources: a kustomization that names a remote base is not
 rendered (``scan`` makes no network call). Without the tool:
 
 - a chart gives one SOV900 on its ``Chart.yaml`` ("not rendered: helm not
-  found"); its templates are not YAML and are not read one by one;
-- a kustomization's plain manifests are scanned as files of their own, and
-  the patches and transformations that were not applied are reported in
-  ``errors``.
+  found", and where to get it); its templates are not YAML and are not read
+  one by one;
+- a kustomization's plain manifests are scanned as files of their own; when
+  patches or other transformations could not be applied, a SOV900 on the
+  kustomization names them and the tool to install (a kustomization that
+  only lists manifests loses nothing).
 """
 
 from __future__ import annotations
@@ -37,6 +39,22 @@ TRANSFORMATIONS = ("patches", "patchesStrategicMerge", "patchesJson6902", "repla
                    "namePrefix", "nameSuffix", "namespace", "commonLabels", "labels",
                    "commonAnnotations", "images", "replicas", "components", "helmCharts",
                    "configMapGenerator", "secretGenerator", "generators", "transformers")
+
+
+#: Where to get each renderer, named when it is missing (a SOV900 says how to include the file).
+INSTALL_HINTS = {
+    "helm": "install helm (https://helm.sh/docs/intro/install/)",
+    "kustomize": "install kustomize (https://kubectl.docs.kubernetes.io/installation/kustomize/) "
+                 "or kubectl",
+    "bicep": "install the Bicep CLI "
+             "(https://learn.microsoft.com/azure/azure-resource-manager/bicep/install)",
+}
+
+
+def tool_missing(tool: str, what: str = "") -> str:
+    """The SOV900 message of a file not rendered for want of its tool, with how to include it."""
+    lost = f"; {what}" if what else ""
+    return f"not rendered: {tool} not found{lost}; {INSTALL_HINTS[tool]} to include it"
 
 
 def _run(argv: list[str], cwd: Path) -> tuple[str | None, str]:
@@ -68,7 +86,7 @@ def normalise_helm_chart(unit: Any, config: Config) -> Any:
     chart_dir = Path(unit.path).parent
     helm = shutil.which("helm")
     if helm is None:
-        result.failures.append((display, 1, "not rendered: helm not found"))
+        result.failures.append((display, 1, tool_missing("helm", "its templates were not scanned")))
         return result
     output, error = _run([helm, "template", "sovlint", ".", "--namespace", "default"], chart_dir)
     if output is None:
@@ -121,15 +139,113 @@ def normalise_kustomization(unit: Any, config: Config) -> Any:
             resources, failure = normalise_rendered(output, display, config, path.parent)
             if failure is not None:
                 result.errors.append(ScanError(display, failure.message))
-            result.resources = resources
+            result.resources = with_origins(resources, base_objects(path))
             return result
         reason = error
     unapplied = [key for key in TRANSFORMATIONS if document.get(key)]
+    if tool is None and not remote and unapplied:  # something is lost for want of the tool: SOV900
+        result.failures.append((display, 1, tool_missing(
+            "kustomize", f"its plain manifests were scanned without {', '.join(unapplied)}")))
+        return result
     message = f"kustomization not rendered: {reason}; its plain manifests are scanned as they are"
     if unapplied:
         message += f", without {', '.join(unapplied)}"
     result.errors.append(ScanError(display, message, 1))
     return result
+
+
+#: Kustomization files and manifests followed at most to find where rendered objects come from.
+MAX_BASE_FILES = 2_000
+KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+#: The attribute of a rendered resource naming the plain manifest object it comes from.
+ORIGIN = "rendered_origin"
+
+
+def base_objects(kustomization: Path) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """The objects of the plain manifests a kustomization builds from, through its bases and
+    components: (kind, name) -> [(display path, address as a plain scan gives it)]."""
+    from sovlint.discover import display_path
+    from sovlint.normalise.kubernetes import manifest_address, objects_of
+
+    found: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    pending = [kustomization]
+    seen: set[str] = set()
+    while pending and len(seen) < MAX_BASE_FILES:
+        current = pending.pop()
+        key = os.path.realpath(current)
+        if key in seen:
+            continue
+        seen.add(key)
+        loaded = load_source(current, display_path(current), as_json=False)
+        if isinstance(loaded, ParseFailure):
+            continue
+        if current.name in KUSTOMIZATION_NAMES:
+            document = loaded.documents[0] if loaded.documents else None
+            entries = [str(e) for k in ("resources", "bases", "components")
+                       for e in (document.get(k) or () if isinstance(document, dict) else ())
+                       if isinstance(e, str) and not _is_remote(e)]
+            for entry in entries:
+                target = current.parent / entry
+                if target.is_dir():
+                    pending.extend(target / n for n in KUSTOMIZATION_NAMES if (target / n).is_file())
+                elif target.is_file():
+                    pending.append(target)
+            continue
+        for obj in objects_of(loaded):
+            address = manifest_address(obj)
+            if address is not None:
+                found.setdefault((obj.kind, obj.name), []).append((loaded.path, address))
+    return found
+
+
+def with_origins(resources: list[Any], bases: dict[tuple[str, str], list[tuple[str, str]]]) -> list[Any]:
+    """Rendered resources, each with the plain manifest object it was built from (when one is
+    found: same kind, same name or that name with a prefix/suffix the overlay added)."""
+    import dataclasses
+
+    if not bases:
+        return resources
+    named: dict[str, list[str]] = {}
+    for kind, name in bases:
+        named.setdefault(kind, []).append(name)
+    out = []
+    for resource in resources:
+        kind, name = resource.resource_type, resource.address.rsplit("/", 1)[-1]
+        candidates = bases.get((kind, name))
+        if candidates is None:  # namePrefix/nameSuffix: the longest base name it contains
+            names = sorted((n for n in named.get(kind, ()) if n and n in name
+                            and (name.startswith(n) or name.endswith(n) or f"-{n}-" in name)),
+                           key=len, reverse=True)
+            candidates = bases.get((kind, names[0])) if names else None
+        if candidates and len(candidates) == 1:
+            path, address = candidates[0]
+            resource = dataclasses.replace(
+                resource, attributes={**resource.attributes, ORIGIN: {"path": path, "address": address}})
+        out.append(resource)
+    return out
+
+
+def drop_repeated_findings(findings: list[Any], resources: list[Any]) -> list[Any]:
+    """A rendered kustomization repeats the findings of the plain manifests it is built from:
+    a finding on a rendered object is dropped when the object's own manifest, scanned too,
+    has the same finding (same rule, same message but for the address). What an overlay
+    changes (an image, a label, a cluster) gives a different message and is kept."""
+    origins = {(r.source.path, r.address): r.attributes[ORIGIN] for r in resources
+               if isinstance(r.attributes.get(ORIGIN), dict)}
+    if not origins:
+        return findings
+    placeholder = "\x00"
+    plain = {(f.rule, f.source.path, f.address, f.message.replace(f.address or placeholder, placeholder))
+             for f in findings}
+    kept = []
+    for finding in findings:
+        origin = origins.get((finding.source.path, finding.address))
+        if origin is not None:
+            message = finding.message.replace(finding.address or placeholder, placeholder)
+            if (finding.rule, origin["path"], origin["address"], message) in plain:
+                continue
+        kept.append(finding)
+    return kept
 
 
 def renderer_tools() -> tuple[str | None, ...]:

@@ -2,7 +2,9 @@
 
 The endpoints are data (``policies/saas-endpoints.yaml``). Any string may hold
 URLs or bare host names (an env value, a ConfigMap entry, a Terraform
-attribute); each host is matched against the endpoint globs. The result is the
+attribute); each host is matched against the endpoint globs. A URL that a
+script only downloads from (``curl -o``, ``wget``, ``Invoke-WebRequest
+-OutFile``... without a request body) is not a destination of data. The result is the
 same attribute shape whatever the input format: ``saas_endpoints`` (every
 endpoint found) and ``foreign_saas`` (those of a vendor under non-EU law).
 """
@@ -58,16 +60,22 @@ _HOST = re.compile(r"(?i)(?<![\w.@/-])(?P<host>(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])
 
 
 def hosts_in(text: str) -> list[tuple[str, str]]:
-    """The ``(host, path)`` pairs a string mentions, URLs first, in order, without repeats."""
+    """The ``(host, path)`` pairs a string mentions, URLs first, in order, without repeats.
+
+    URLs a script only downloads from (:func:`download_spans`) are not counted.
+    """
     found: list[tuple[str, str]] = []
     if len(text) > 100_000:
         text = text[:100_000]
+    fetched = download_spans(text) if _FETCH_COMMAND.search(text) else []
     spans = []
     for match in _URL.finditer(text):
-        found.append((match.group("host").lower().rstrip("."), match.group("path") or ""))
         spans.append(match.span())
+        if any(start <= match.start() < end for start, end in fetched):
+            continue
+        found.append((match.group("host").lower().rstrip("."), match.group("path") or ""))
     for match in _HOST.finditer(text):
-        if any(start <= match.start() < end for start, end in spans):
+        if any(start <= match.start() < end for start, end in [*spans, *fetched]):
             continue
         found.append((match.group("host").lower(), match.group("path") or ""))
     unique: list[tuple[str, str]] = []
@@ -75,6 +83,43 @@ def hosts_in(text: str) -> list[tuple[str, str]]:
         if item not in unique:
             unique.append(item)
     return unique
+
+
+# Commands that fetch a URL (shell and PowerShell), and the options with which they send a
+# body instead (curl(1) -d/--data*/-F/--form/-T/--upload-file/--json/-X POST;
+# wget(1) --post-data/--post-file/--body-data/--body-file/--method; PowerShell
+# Invoke-WebRequest/Invoke-RestMethod -Body/-InFile/-Form/-Method Post|Put|Patch).
+_FETCH_COMMAND = re.compile(
+    r"(?i)(?<![\w.-])(?:(?P<unix>curl(?:\.exe)?|wget(?:\.exe)?)|(?P<powershell>invoke-webrequest|iwr"
+    r"|invoke-restmethod|irm)|start-bitstransfer|git\s+clone|\.download(?:file|string|data)(?:async)?)"
+    r"(?![\w-])")
+_CURL_WGET_SENDS = re.compile(
+    r"(?:^|\s)(?:-[a-zA-Z]*[dFT](?=[\s@'\"]|$)|--data\S*|--form\S*|--upload-file|--json"
+    r"|-X\s*(?:POST|PUT|PATCH)|--request[=\s]+(?:POST|PUT|PATCH)|--post-data|--post-file"
+    r"|--body-data|--body-file|--method[=\s]+(?:POST|PUT|PATCH))")
+_POWERSHELL_SENDS = re.compile(r"(?i)(?:^|\s)-(?:body|infile|form|method\s+['\"]?(?:post|put|patch))\b")
+#: Where one command of a script ends: a new line (not a continued one), ``;``, ``&&``, ``||``, ``|``.
+_COMMAND_END = re.compile(r"(?<![\\`])\r?\n|;|&&|\|\||\|")
+
+
+def download_spans(text: str) -> list[tuple[int, int]]:
+    """The parts of a script whose URLs are only fetched: a command that downloads (curl,
+    wget, Invoke-WebRequest, WebClient.DownloadFile, git clone...) without sending a body.
+    Downloading a binary or a script sends no data to the host it comes from."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for end_match in [*_COMMAND_END.finditer(text), None]:
+        end = end_match.start() if end_match is not None else len(text)
+        command = text[start:end]
+        fetch = _FETCH_COMMAND.search(command)
+        if fetch is not None:
+            arguments = command[fetch.end():]
+            sends = (fetch.group("unix") and _CURL_WGET_SENDS.search(arguments)) or \
+                (fetch.group("powershell") and _POWERSHELL_SENDS.search(arguments))
+            if not sends:
+                spans.append((start, end))
+        start = end_match.end() if end_match is not None else len(text)
+    return spans
 
 
 def endpoint_for(host: str, path: str = "") -> SaasEndpoint | None:

@@ -43,6 +43,21 @@ class TerraformOptions:
     variables: Mapping[str, Any] = field(default_factory=dict)  # --var, config terraform.vars
     var_files: Sequence[str] = ()  # --var-file, config terraform.var_files
     environ: Mapping[str, str] = field(default_factory=dict)  # TF_VAR_*
+    workspace: str | None = None  # --workspace, config terraform.workspace
+    fetch_modules: bool = False  # --fetch-modules, config terraform.fetch_modules
+    #: the TF_DATA_DIR a fetch filled for this root (its modules replace .terraform's)
+    fetched_data_dir: Path | None = None
+    max_file_size: int | None = None  # --max-file-size: larger files are not read
+
+
+@dataclass
+class InstalledModules:
+    """The remote modules installed for one root: ``modules.json`` entries by key."""
+
+    modules: Mapping[str, Any]  # key -> sovlint.terraform.sources.InstalledModule
+    origin: str  # where they were installed, for messages
+    root_display: str | None
+    display_of: Callable[[Path], str] = os.path.relpath
 
 
 @dataclass
@@ -121,8 +136,16 @@ def _tfvars_values(hcl_file: HclFile) -> dict[str, Any]:
 _MODULE_CONFIGS: dict[Path, tuple[ModuleConfig | None, list[ParseFailure]]] = {}
 
 
-def _read_module(directory: Path) -> tuple[ModuleConfig | None, list[ParseFailure]]:
-    """Parse every ``.tf``/``.tf.json`` file of a directory into its configuration."""
+def _read_module(directory: Path, display_of: Callable[[Path], str] = os.path.relpath,
+                 max_size: int | None = None) -> tuple[ModuleConfig | None, list[ParseFailure]]:
+    """Parse every ``.tf``/``.tf.json`` file of a directory into its configuration.
+
+    ``display_of`` gives the path findings show for a file (fetched modules are
+    shown where ``terraform init`` would have put them); a file larger than
+    ``max_size`` is not read, and is a failure that says so.
+    """
+    from sovlint.discover import oversize_message
+
     files: list[HclFile] = []
     failures: list[ParseFailure] = []
     try:
@@ -135,7 +158,15 @@ def _read_module(directory: Path) -> tuple[ModuleConfig | None, list[ParseFailur
         path = directory / name
         if not path.is_file():
             continue
-        parsed = parse_terraform_file(path, os.path.relpath(path))
+        if max_size is not None:
+            try:
+                size = path.stat().st_size
+            except OSError:
+                size = 0
+            if size > max_size:
+                failures.append(ParseFailure(display_of(path), None, oversize_message(size, max_size)))
+                continue
+        parsed = parse_terraform_file(path, display_of(path))
         if isinstance(parsed, ParseFailure):
             failures.append(parsed)
         else:
@@ -161,6 +192,8 @@ class TerraformLoader:
         self._resolved: dict[Path, Path] = {}
         #: count/for_each that hit an evaluation bound: (path, line, message), for the report
         self.limits: list[tuple[str, int | None, str]] = []
+        #: the modules installed for the root being evaluated, and where they come from
+        self._installed: InstalledModules = InstalledModules({}, "", None)
 
     # ----- parsing -----
     def module_config(self, directory: Path) -> ModuleConfig | None:
@@ -176,7 +209,7 @@ class TerraformLoader:
             return self._modules[key]
         shared = _MODULE_CONFIGS.get(key)
         if shared is None:
-            shared = _read_module(directory)
+            shared = _read_module(directory, self._installed.display_of, self.options.max_file_size)
             _MODULE_CONFIGS[key] = shared
         config, failures = shared
         self.read_paths.add(str(key))
@@ -219,12 +252,14 @@ class TerraformLoader:
     def evaluate_root(self, directory: Path) -> ModuleResult:
         """Every resource of the root module in ``directory`` and of the modules it calls."""
         result = ModuleResult()
+        self._installed = self._installed_modules(directory)
         config = self.module_config(directory)
         if config is None:
             return result
         inputs = self.root_inputs(directory)
         root = ModuleInstance(config=config, inputs=inputs, address="", providers={},
-                              load_child=self.module_config, read_data=self.read_data)
+                              load_child=self.module_config, read_data=self.read_data,
+                              workspace=self.options.workspace)
         root.providers = self._own_providers(root, {})
         self.limits = []
         self._collect(root, result)
@@ -293,17 +328,26 @@ class TerraformLoader:
 
     def _follow_module(self, parent: ModuleInstance, name: str, block: Block,
                        file: HclFile, result: ModuleResult) -> None:
-        source_attr = block.body.attribute("source")
-        source = parent.evaluate(source_attr.expr) if source_attr else None
-        if not isinstance(source, str):
-            return
         address = f"{parent.address + '.' if parent.address else ''}module.{name}"
+        source_attr = block.body.attribute("source")
+        if source_attr is None:
+            result.resources.append(self._not_evaluated(
+                parent, address, block, file, None, "the module call has no source argument"))
+            return
+        source = parent.evaluate(source_attr.expr)
+        if not isinstance(source, str):
+            why = source.reason if isinstance(source, Unknown) else "not a string"
+            result.resources.append(self._not_evaluated(
+                parent, address, block, file, None,
+                f"module source = {render(source_attr.expr)} cannot be evaluated ({why})"))
+            return
         if parent.depth >= MAX_MODULE_DEPTH:
             result.errors.append((file.path, block.line,
                                   f"{address}: modules nested deeper than {MAX_MODULE_DEPTH}; not followed"))
             return
-        directory = self._module_directory(parent.config.directory, name, source, parent.address)
+        directory, problem = self._module_directory(parent.config.directory, source, address)
         if directory is None:
+            result.resources.append(self._not_evaluated(parent, address, block, file, source, problem))
             return
         key = real_path(directory)
         if key in parent.call_stack:
@@ -312,8 +356,10 @@ class TerraformLoader:
             return
         config = self.module_config(directory)
         if config is None:
-            result.errors.append((file.path, block.line,
-                                  f"{address}: module source {source!r} not found"))
+            if directory.is_dir():
+                return  # an empty module directory: Terraform creates nothing from it
+            result.resources.append(self._not_evaluated(
+                parent, address, block, file, source, self._missing_directory(source)))
             return
         reserved = {"source", "version", "providers", "count", "for_each", "depends_on"}
         inherited = {k: v for k, v in parent.providers.items() if "." not in k}
@@ -342,34 +388,91 @@ class TerraformLoader:
                                    load_child=self.module_config, read_data=self.read_data,
                                    depth=parent.depth + 1,
                                    call_stack=(*parent.call_stack,
-                                               real_path(parent.config.directory)))
+                                               real_path(parent.config.directory)),
+                                   workspace=parent.workspace)
             child.providers = self._own_providers(child, inherited)
             self._collect(child, result)
 
-    def _module_directory(self, base: Path, name: str, source: str, parent_address: str) -> Path | None:
-        if source.startswith(("./", "../")):
-            return Path(real_path(base / source))
-        # remote module: where `terraform init` left it
-        manifest = self._modules_manifest(base)
-        key = f"{parent_address.replace('module.', '') + '.' if parent_address else ''}{name}"
-        if manifest and key in manifest:
-            return manifest[key]
-        return None
+    def _module_directory(self, base: Path, source: str, address: str) -> tuple[Path | None, str]:
+        """Where a module call's source is read from, or (``None``, why it cannot be)."""
+        from sovlint.terraform.sources import classify_source, manifest_key, same_source
 
-    def _modules_manifest(self, base: Path) -> dict[str, Path]:
-        import json
+        module_source = classify_source(source)
+        if module_source.is_local:
+            return Path(real_path(base / source.replace("\\", "/"))), ""
+        installed = self._installed.modules.get(manifest_key(address))
+        if installed is None:
+            return None, self._not_fetched(module_source.description)
+        if not same_source(source, installed.source):
+            return None, (f"{module_source.description} is not the source installed in "
+                          f"{self._installed.origin} ({installed.source}); nothing it creates "
+                          f"was evaluated: {self._how_to_fetch()}")
+        return installed.directory, ""
 
-        for directory in (base, *Path(real_path(base)).parents):
-            path = directory / ".terraform" / "modules" / "modules.json"
-            self.read_paths.add(os.path.abspath(path))
-            if path.is_file():
-                try:
-                    data = json.loads(path.read_text(encoding="utf-8"))
-                except (OSError, ValueError):
-                    return {}
-                return {m["Key"]: (directory / m["Dir"]) for m in data.get("Modules", [])
-                        if m.get("Key") and m.get("Dir")}
-        return {}
+    def _not_fetched(self, description: str) -> str:
+        if self.options.fetch_modules:
+            return (f"{description} was not fetched (--fetch-modules could not fetch it: see the "
+                    "errors); nothing it creates was evaluated")
+        return f"{description} was not fetched; nothing it creates was evaluated: {self._how_to_fetch()}"
+
+    def _how_to_fetch(self) -> str:
+        root = self._installed.root_display
+        where = f" in {root}" if root and root != "." else ""
+        return f"run `terraform init` (or `tofu init`){where}, or scan with --fetch-modules"
+
+    def _missing_directory(self, source: str) -> str:
+        from sovlint.terraform.sources import classify_source
+
+        module_source = classify_source(source)
+        if module_source.is_local:
+            return f"{module_source.description} does not exist; nothing it would create was evaluated"
+        return (f"{module_source.description} is listed in {self._installed.origin} but its "
+                f"files are missing; nothing it creates was evaluated: {self._how_to_fetch()}")
+
+    def _not_evaluated(self, parent: ModuleInstance, address: str, block: Block, file: HclFile,
+                       source: str | None, reason: str) -> Resource:
+        """The module call itself, standing for what it would create (SOV004, fail closed)."""
+        from sovlint.terraform.sources import not_evaluated
+
+        span = SourceSpan(file.path, block.line, block.end_line)
+        suppressions = tuple(parse_comment_suppressions(file.comments, block.line, block.end_line,
+                                                        span))
+        tags: dict[str, str] = {}
+        for attr_name in ("tags", "labels"):
+            attr = block.body.attribute(attr_name)
+            if attr is not None:
+                tags = _string_map(parent.evaluate(attr.expr))
+                break
+        return not_evaluated(address, source, span, reason,
+                             module=parent.address or None, tags=tags, suppressions=suppressions)
+
+    def _installed_modules(self, root: Path) -> InstalledModules:
+        """The modules installed for a root: fetched by sovlint, else by ``terraform init``."""
+        from sovlint.terraform.sources import fetched_manifest, read_manifest
+
+        display = os.path.relpath(root)
+        fetched = self.options.fetched_data_dir
+        if fetched is not None:
+            manifest = fetched_manifest(fetched)
+            self.read_paths.add(os.path.abspath(manifest))
+            modules = read_manifest(manifest, root)
+            if modules is not None:
+                real = real_path(fetched / "modules")
+                shown = os.path.join(display, ".terraform", "modules")
+
+                def display_of(path: Path) -> str:
+                    text = os.path.realpath(path)
+                    if text.startswith(real + os.sep):
+                        return os.path.normpath(os.path.join(shown, text[len(real) + 1:]))
+                    return os.path.relpath(path)
+
+                return InstalledModules(modules, "the modules --fetch-modules fetched", display,
+                                        display_of)
+        manifest = root / ".terraform" / "modules" / "modules.json"
+        self.read_paths.add(os.path.abspath(manifest))
+        modules = read_manifest(manifest, root) if manifest.is_file() else None
+        return InstalledModules(modules or {}, os.path.normpath(os.path.join(display, ".terraform", "modules")),
+                                display)
 
     # ----- one resource block -----
     def _instances(self, module: ModuleInstance, block: Block,
@@ -605,7 +708,7 @@ class TerraformLoader:
 
 def _mentions_url(expr: Any) -> bool:
     """Whether an expression's source holds a URL (cheap: no evaluation)."""
-    from sovlint.hcl.syntax import Literal, ObjectExpr, Template, TupleExpr
+    from sovlint.hcl.syntax import Call, Literal, ObjectExpr, Template, TupleExpr
 
     if isinstance(expr, Literal):
         return isinstance(expr.value, str) and "://" in expr.value
@@ -615,6 +718,8 @@ def _mentions_url(expr: Any) -> bool:
         return any(_mentions_url(e) for e in expr.items)
     if isinstance(expr, ObjectExpr):
         return any(_mentions_url(v) for _, v in expr.items)
+    if isinstance(expr, Call):  # settings = jsonencode({...}), format("https://%s", ...)
+        return any(_mentions_url(a) for a in expr.args)
     return False
 
 

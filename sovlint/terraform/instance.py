@@ -76,6 +76,7 @@ class ModuleInstance:
     load_child: Callable[[Path], ModuleConfig | None]
     depth: int = 0
     call_stack: tuple[str, ...] = ()
+    workspace: str | None = None  # terraform.workspace; unknown unless given (--workspace)
     _roots: dict[str, Any] = field(default_factory=dict)
     #: where resources referred to by others keep their data (None while being computed)
     placements: dict[tuple[str, ...], Any] = field(default_factory=dict)
@@ -101,7 +102,10 @@ class ModuleInstance:
             directory = str(config.directory)
             return {"module": directory, "root": directory, "cwd": "."}
         if name == "terraform":
-            return {"workspace": "default"}
+            if self.workspace is not None:
+                return {"workspace": self.workspace}
+            return {"workspace": _unknown("the workspace is chosen when Terraform runs; "
+                                          "give it with --workspace NAME", "terraform.workspace")}
         if name == "module":
             return LazyMapping("module", list(config.module_calls), self._module_output)
         if name == "data":

@@ -125,7 +125,7 @@ BOMBS: tuple[Bomb, ...] = (
     Bomb("json-10000-levels", deep_json, ("finding", "deep.json", "SOV900")),
     Bomb("hcl-10000-levels", deep_hcl, ("finding", "deep/main.tf", "SOV900")),
     Bomb("tf-json-10000-levels", deep_tf_json, ("finding", "deepj/main.tf.json", "SOV900")),
-    Bomb("100-MB-file", huge_file, ("error", "huge/main.tf", "max-file-size")),
+    Bomb("100-MB-file", huge_file, ("finding", "huge/main.tf", "SOV900")),
     Bomb("module-calls-itself", self_module, ("error", "self/main.tf", "calls itself")),
     # Terraform rejects range() beyond 1024 values; so does sovlint: for_each unknown, one resource
     Bomb("for_each-range-1000000", huge_for_each, ("finding", "range/main.tf", "SOV001")),

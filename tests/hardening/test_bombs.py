@@ -85,5 +85,7 @@ def test_a_huge_file_is_skipped_without_being_opened(tmp_path: Path, monkeypatch
     monkeypatch.setenv("SOVLINT_CACHE_DIR", str(tmp_path / ".cache-sovlint"))
     result = scan([Path(".")], Config(jobs=1))
     assert not opened
-    assert any(e.path == "huge/main.tf" and "max-file-size" in e.message for e in result.errors)
+    # not read, and not skipped silently: a SOV900 that says how to include it
+    assert any(f.rule == "SOV900" and f.source.path == "huge/main.tf" and "--max-file-size" in f.message
+               for f in result.findings)
     assert ("SOV001", NEIGHBOUR[0]) in {(f.rule, f.source.path) for f in result.findings}

@@ -77,9 +77,10 @@ def test_rules_win_over_config(tmp_path: Path) -> None:
         "            - [eu-west-3, eu-central-1]\n            - !Ref AWS::Region\n"
         "Resources:\n  B:\n    Type: AWS::S3::Bucket\n")
     (bucket,) = normalise("cloudformation", template, aws_default_region="us-east-1").resources
-    assert bucket.region is None
-    assert bucket.unresolved == (
-        "AWS::Region is one of eu-west-3, eu-central-1 (Rules); chosen at deploy time",)
+    # the data may be in either allowed region: the location is that set, judged on each
+    assert (bucket.region, bucket.region_set, bucket.unresolved) == (
+        None, ("eu-west-3", "eu-central-1"), ())
+    assert bucket.location_origin == "AWS::Region is one of eu-west-3, eu-central-1 (Rules)"
     (bucket,) = normalise("cloudformation", template, aws_default_region="eu-central-1").resources
     assert bucket.region == "eu-central-1"
 
@@ -118,3 +119,121 @@ def test_unknown_shapes_do_not_crash(tmp_path: Path) -> None:
         ("Weird", "unknown"), ("Sub", "AWS::S3::Bucket")]
     assert result.resources[1].unresolved == (
         "Fn::ForEach::Unknown collection is not known (Ref Missing (not a parameter of the template))",)
+
+
+# The classic region map of an AMI (AWS CloudFormation user guide, "Mappings" section:
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/mappings-section-structure.html)
+AMI_TEMPLATE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Description: Web server with its log bucket
+Parameters:
+  Environment:
+    Type: String
+    AllowedValues: [dev, prod]
+Mappings:
+  RegionMap:
+    eu-west-3:
+      AMI: ami-0a1b2c3d4e5f60718
+    eu-west-1:
+      AMI: ami-0f1e2d3c4b5a69788
+    us-east-1:
+      HVM64: ami-0ff8a91507f77f867
+Resources:
+  WebServer:
+    Type: AWS::EC2::Instance
+    Properties:
+      ImageId: !FindInMap [RegionMap, !Ref "AWS::Region", AMI]
+      InstanceType: t3.micro
+  Logs:
+    Type: AWS::S3::Bucket
+"""
+
+
+def test_a_region_keyed_mapping_limits_where_the_stack_can_be(tmp_path: Path) -> None:
+    template = tmp_path / "web.yaml"
+    template.write_text(AMI_TEMPLATE)
+    result = normalise("cloudformation", template)
+    for resource in result.resources:  # us-east-1 has no AMI key: the stack cannot be created there
+        assert (resource.region, resource.region_set, resource.unresolved) == (
+            None, ("eu-west-3", "eu-west-1"), ())
+        assert resource.attributes["possible_regions"] == ["eu-west-3", "eu-west-1"]
+    # the data may be in Ireland: SOV001 judges that member of the set; nothing is unknown
+    got = findings(result)
+    assert ("SOV001", "Logs") in got and ("SOV004", "Logs") not in got
+    # the config's default region counts when the template allows it, not otherwise
+    (_, logs) = normalise("cloudformation", template, aws_default_region="eu-west-1").resources
+    assert (logs.region, logs.attributes["region_from"]) == (
+        "eu-west-1", "aws.default_region (allowed by Mappings RegionMap)")
+    (_, logs) = normalise("cloudformation", template, aws_default_region="us-east-1").resources
+    assert logs.region is None
+
+
+def test_a_mapping_with_one_region_pins_the_stack(tmp_path: Path) -> None:
+    template = tmp_path / "paris.yaml"
+    template.write_text(AMI_TEMPLATE.replace("    eu-west-1:\n      AMI: ami-0f1e2d3c4b5a69788\n", ""))
+    result = normalise("cloudformation", template)
+    assert [(r.address, r.region, r.attributes.get("region_from")) for r in result.resources] == [
+        ("WebServer", "eu-west-3", "Mappings RegionMap"), ("Logs", "eu-west-3", "Mappings RegionMap")]
+
+
+def test_mappings_and_rules_together(tmp_path: Path) -> None:
+    template = tmp_path / "t.yaml"
+    template.write_text(AMI_TEMPLATE + """\
+Rules:
+  Regions:
+    Assertions:
+      - Assert: !Contains [[eu-west-1, us-east-1], !Ref "AWS::Region"]
+""")
+    (_, logs) = normalise("cloudformation", template).resources
+    assert (logs.region, logs.attributes["region_from"]) == ("eu-west-1", "Rules and Mappings RegionMap")
+
+
+@pytest.mark.parametrize("image", [
+    # a default value: any region can be created
+    '!FindInMap [RegionMap, !Ref "AWS::Region", AMI, {DefaultValue: ami-0123456789abcdef0}]',
+    # in a branch of Fn::If: evaluated only when the condition selects it
+    '!If [IsProd, !FindInMap [RegionMap, !Ref "AWS::Region", AMI], ami-0123456789abcdef0]',
+])
+def test_lookups_that_do_not_always_happen_limit_nothing(tmp_path: Path, image: str) -> None:
+    template = tmp_path / "t.yaml"
+    template.write_text(AMI_TEMPLATE.replace('!FindInMap [RegionMap, !Ref "AWS::Region", AMI]', image)
+                        + "Conditions:\n  IsProd: !Equals [!Ref Environment, prod]\n")
+    (_, logs) = normalise("cloudformation", template).resources
+    assert logs.unresolved == (DEPLOY_TIME,) and "possible_regions" not in logs.attributes
+
+
+def test_a_resource_under_an_unknown_condition_limits_nothing(tmp_path: Path) -> None:
+    template = tmp_path / "t.yaml"
+    template.write_text(AMI_TEMPLATE.replace("  WebServer:\n    Type: AWS::EC2::Instance\n",
+                                             "  WebServer:\n    Type: AWS::EC2::Instance\n"
+                                             "    Condition: IsProd\n")
+                        + "Conditions:\n  IsProd: !Equals [!Ref Environment, prod]\n")
+    (_, logs) = normalise("cloudformation", template).resources
+    assert logs.unresolved == (DEPLOY_TIME,)
+
+
+def test_the_region_as_the_second_key(tmp_path: Path) -> None:
+    template = tmp_path / "t.yaml"
+    template.write_text("""\
+Parameters:
+  Stage:
+    Type: String
+Mappings:
+  Subnets:
+    prod:
+      eu-west-3: subnet-0a
+    dev:
+      eu-west-3: subnet-0b
+      eu-central-1: subnet-0c
+Resources:
+  Db:
+    Type: AWS::RDS::DBInstance
+    Properties:
+      DBSubnetGroupName: !FindInMap [Subnets, !Ref Stage, !Ref "AWS::Region"]
+""")
+    (db,) = normalise("cloudformation", template).resources
+    assert db.attributes["possible_regions"] == ["eu-west-3", "eu-central-1"]
+    template.write_text(template.read_text().replace("    Type: String\n", "    Type: String\n"
+                                                     "    Default: prod\n", 1))
+    (db,) = normalise("cloudformation", template).resources
+    assert db.region == "eu-west-3"

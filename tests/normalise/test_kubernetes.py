@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from sovlint.config import Cluster
+from filetree import write_tree
 from manifest_scan import FIXTURES, by_address, findings, normalise
 
 APP = FIXTURES / "kubernetes" / "app" / "manifests.yaml"
@@ -123,7 +125,9 @@ def test_helm_chart_without_helm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     chart = tmp_path / "Chart.yaml"
     chart.write_text("apiVersion: v2\nname: demo\nversion: 0.1.0\n")
     result = normalise("helm-chart", chart, "chart/Chart.yaml")
-    assert result.failures == [("chart/Chart.yaml", 1, "not rendered: helm not found")]
+    assert result.failures == [("chart/Chart.yaml", 1, "not rendered: helm not found; its templates "
+                                "were not scanned; install helm (https://helm.sh/docs/intro/install/) "
+                                "to include it")]
 
 
 def test_kustomization_without_kustomize(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -131,10 +135,24 @@ def test_kustomization_without_kustomize(tmp_path: Path, monkeypatch: pytest.Mon
     (tmp_path / "kustomization.yaml").write_text(
         "resources: [app.yaml]\nnamespace: prod\npatches:\n  - path: patch.yaml\n")
     result = normalise("kustomization", tmp_path / "kustomization.yaml", "k/kustomization.yaml")
-    assert result.resources == [] and result.failures == []
+    assert result.resources == [] and result.errors == []
+    # what could not be applied is a SOV900 naming it and the tool to install
+    assert result.failures == [("k/kustomization.yaml", 1,
+                                "not rendered: kustomize not found; its plain manifests were scanned "
+                                "without patches, namespace; install kustomize "
+                                "(https://kubectl.docs.kubernetes.io/installation/kustomize/) or kubectl "
+                                "to include it")]
+
+
+def test_kustomization_without_kustomize_that_only_lists_manifests(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    (tmp_path / "kustomization.yaml").write_text("resources:\n  - app.yaml\n")
+    result = normalise("kustomization", tmp_path / "kustomization.yaml", "k/kustomization.yaml")
+    # the plain manifests are all there is: nothing is lost, nothing to report as a finding
+    assert result.failures == [] and result.resources == []
     assert [e.message for e in result.errors] == [
-        "kustomization not rendered: kustomize not found; its plain manifests are scanned as "
-        "they are, without patches, namespace"]
+        "kustomization not rendered: kustomize not found; its plain manifests are scanned as they are"]
 
 
 @pytest.mark.skipif(__import__("shutil").which("kubectl") is None
@@ -151,3 +169,70 @@ def test_kustomization_rendered(tmp_path: Path) -> None:
     assert (pvc.address, pvc.source.path, pvc.source.line, pvc.tags) == (
         "PersistentVolumeClaim/prod/data", "k/kustomization.yaml", None,
         {"data-classification": "public"})
+
+
+NOT_CLUSTER_OBJECTS = {
+    # terraform-google-modules: blueprint metadata and tests
+    "metadata.yaml": "apiVersion: blueprints.cloud.google.com/v1alpha1\nkind: BlueprintMetadata\n"
+                     "metadata:\n  name: terraform-google-sql-db\n  annotations:\n"
+                     "    config.kubernetes.io/local-config: \"true\"\nspec:\n  info:\n    title: Cloud SQL\n",
+    "test/integration/test.yaml": "apiVersion: blueprints.cloud.google.com/v1alpha1\nkind: BlueprintTest\n"
+                                  "metadata:\n  name: test\nspec:\n  skip: [mysql-ha]\n",
+    "kubeconfig.yaml": "apiVersion: v1\nkind: Config\nclusters:\n  - name: prod\n    cluster:\n"
+                       "      server: https://prod.example.com\ncontexts: []\n",
+    "kubelet.yaml": "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n"
+                    "cgroupDriver: systemd\n",
+    "Kptfile.yaml": "apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: app\n",
+    "catalog-info.yaml": "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: shop\n"
+                         "spec:\n  type: service\n",
+    "setters.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: setters\n  annotations:\n"
+                    "    config.kubernetes.io/local-config: \"true\"\ndata:\n  region: us-east-1\n",
+}
+
+
+def test_files_in_the_shape_of_objects_are_not_resources(tmp_path: Path, scan_json: Any) -> None:
+    write_tree(tmp_path, {**NOT_CLUSTER_OBJECTS,
+                          "app.yaml": "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\n"})
+    _, doc = scan_json(".", cwd=tmp_path)
+    assert [r["address"] for r in doc["resources"]] == ["PersistentVolumeClaim/data"]
+    # a ConfigMap that is applied is still read
+    (tmp_path / "setters.yaml").write_text(NOT_CLUSTER_OBJECTS["setters.yaml"].replace(
+        '"true"', '"false"'))
+    _, doc = scan_json(".", cwd=tmp_path)
+    assert {r["address"] for r in doc["resources"]} == {"PersistentVolumeClaim/data", "ConfigMap/setters"}
+
+
+KUSTOMIZE = __import__("shutil").which("kustomize") or __import__("shutil").which("kubectl")
+BASE_DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: frontend
+spec:
+  template:
+    spec:
+      containers:
+        - name: server
+          image: docker.io/acme/frontend:1.4.0
+"""
+
+
+@pytest.mark.skipif(KUSTOMIZE is None, reason="neither kustomize nor kubectl on PATH")
+def test_overlays_do_not_repeat_the_findings_of_their_base(tmp_path: Path, scan_json: Any) -> None:
+    write_tree(tmp_path, {
+        "base/frontend.yaml": BASE_DEPLOYMENT,
+        "base/kustomization.yaml": "resources:\n  - frontend.yaml\n",
+        "overlays/staging/kustomization.yaml": "resources:\n  - ../../base\nnamespace: staging\n"
+                                               "namePrefix: staging-\n",
+        # this overlay changes the image: its finding is its own
+        "overlays/prod/kustomization.yaml": "resources:\n  - ../../base\nnamespace: prod\nimages:\n"
+                                            "  - name: docker.io/acme/frontend\n"
+                                            "    newName: ghcr.io/acme/frontend\n    newTag: 1.4.1\n",
+    })
+    _, doc = scan_json(".", cwd=tmp_path)
+    sov010 = sorted((f["path"], f["address"]) for f in doc["findings"] if f["rule"] == "SOV010")
+    assert sov010 == [("base/frontend.yaml", "Deployment/frontend"),
+                      ("overlays/prod/kustomization.yaml", "Deployment/prod/frontend")]
+    # the rendered objects are still listed where they are deployed
+    assert ("overlays/staging/kustomization.yaml", "Deployment/staging/staging-frontend") in {
+        (r["path"], r["address"]) for r in doc["resources"]}

@@ -247,7 +247,7 @@ def test_remote_module_where_terraform_init_left_it(tmp_path: Path, scan_json: A
         "main.tf": 'provider "aws" { region = "us-east-1" }\n'
                    'module "store" {\n  source  = "terraform-aws-modules/s3-bucket/aws"\n  version = "5.0.0"\n}\n',
         ".terraform/modules/modules.json": '{"Modules": [{"Key": "", "Source": "", "Dir": "."}, '
-                                           '{"Key": "store", "Source": "registry.terraform.io/x", '
+                                           '{"Key": "store", "Source": "registry.terraform.io/terraform-aws-modules/s3-bucket/aws", '
                                            '"Version": "5.0.0", "Dir": ".terraform/modules/store"}]}',
         ".terraform/modules/store/main.tf": 'resource "aws_s3_bucket" "this" {}\n',
     })
