@@ -299,7 +299,7 @@ class ProviderCatalog:
             return "no region or location is set"
         if len(parts) == 1:
             return parts[0]
-        regions = tuple(dict.fromkeys(r for part in parts for r in part.regions))
+        regions = tuple({r.code: r for part in parts for r in part.regions}.values())
         countries = tuple(sorted({c for part in parts for c in part.countries}))
         return Location(label=", ".join(p.label for p in parts), code=None, countries=countries,
                         regions=regions)
