@@ -67,7 +67,7 @@ def test_entries_are_complete_and_mapped(path: Path) -> None:
     patterns = data.get("patterns") or {}
     terraform = CATEGORIES["terraform"]
     prefixes = CATALOG.get(path.stem).terraform.get("type_prefixes", [])  # type: ignore[union-attr]
-    for name, raw in data["types"].items():
+    for name, raw in (data.get("types") or {}).items():
         assert raw.get("like") is None or raw["like"] in patterns, f"{name}: unknown pattern {raw['like']}"
         merged = {**patterns.get(raw.get("like"), {}), **raw}
         assert "absent" in merged, f"{name}: says nothing of where data is when no location is written"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -23,6 +22,7 @@ from sovlint.hcl.syntax import Attribute, Block, HclFile, HclSyntaxError
 from sovlint.model import Replica, Resource, SourceSpan, Suppression
 from sovlint.normalise.terraform_arguments import block_arguments, referenced_resource
 from sovlint.placement.interpret import Placement, location_fields
+from sovlint.placement.semantics import TagSpec
 from sovlint.parse_cache import real_path
 from sovlint.suppress import parse_comment_suppressions
 from sovlint.terraform.instance import MAX_INSTANCES, MAX_MODULE_DEPTH, ModuleInstance, ProviderInstance
@@ -30,6 +30,9 @@ from sovlint.terraform.module import ModuleConfig, load_module, provider_key
 from sovlint.terraform.values import LazyMapping, OpenMapping, PartialMapping, Unknown
 
 TF_SUFFIXES = (".tf", ".tf.json")
+#: Tags of a provider whose syntax the data does not say: a map, or ``key=value`` strings.
+_GENERIC_TAGS = tuple(TagSpec(argument=name, form=form) for name in ("tags", "labels")
+                      for form in ("map", "strings"))
 #: count/for_each instances of a module call evaluated one by one.
 MAX_MODULE_INSTANCES = 16
 #: Reasons of the ``Unknown`` values that the evaluator's bounds produce (reported as errors).
@@ -540,7 +543,7 @@ class TerraformLoader:
                 group["instances"].append(instance_key)
         if not groups:  # count = 0 / empty for_each: nothing is created
             return []
-        inherited = provider.default_tags() if provider is not None else {}
+        inherited = self._inherited_tags(block, provider)
         resources = []
         for placement, group in groups.items():
             resources.append(Resource(
@@ -550,8 +553,8 @@ class TerraformLoader:
                 input_format="terraform",
                 provider=provider_id,
                 **location_fields(placement),
-                tags=_string_map(group["tags"]),
-                inherited_tags=_string_map(inherited),
+                tags=group["tags"],
+                inherited_tags=inherited,
                 attributes=self._facts(module, block, group["extra"]),
                 suppressions=suppressions,
                 module=module.address or None,
@@ -666,17 +669,32 @@ class TerraformLoader:
                 return None, [f"{attr.name} = {render(attr.expr)}: its location is unknown ({location.reason})"]
         return None
 
-    def _tags(self, module: ModuleInstance, block: Block, extra: Mapping[str, Any]) -> Any:
-        for name in ("tags", "labels"):
-            attr = block.body.attribute(name)
-            if attr is not None:
-                value = module.evaluate(attr.expr, extra)
-                if isinstance(value, Mapping):
-                    return value
-                if isinstance(value, list):  # Scaleway/OVH style: ["key=value", "key:value"]
-                    pairs = [re.split(r"[=:]", v, maxsplit=1) for v in value if isinstance(v, str)]
-                    return {p[0]: p[1] for p in pairs if len(p) == 2}
-        return {}
+    def _tag_syntax(self, rtype: str) -> Any:
+        """How the Terraform provider of a type writes tags (``policies/locations/``), if known."""
+        from sovlint.placement.semantics import location_semantics
+
+        return location_semantics().tags.get(self.catalog.provider_for_type(rtype) or "")
+
+    def _tags(self, module: ModuleInstance, block: Block, extra: Mapping[str, Any]) -> dict[str, str]:
+        """A resource's own tags, as its provider writes them (a ``tags``/``labels`` map or list
+        of ``key=value`` strings for providers whose syntax the data does not say)."""
+        from sovlint.placement.tags import read_tags
+
+        syntax = self._tag_syntax(block.labels[0])
+        arguments = block_arguments(module, block, extra)
+        if syntax is not None:
+            return read_tags(syntax.resource, arguments)
+        return read_tags(_GENERIC_TAGS, arguments)
+
+    def _inherited_tags(self, block: Block, provider: ProviderInstance | None) -> dict[str, str]:
+        """Tags the provider configuration gives every resource (AWS ``default_tags``...)."""
+        from sovlint.placement.tags import read_tags
+
+        syntax = self._tag_syntax(block.labels[0])
+        if syntax is None or not syntax.provider or provider is None or provider.block is None \
+                or provider.owner is None:
+            return {}
+        return read_tags(syntax.provider, block_arguments(provider.owner, provider.block, {}))
 
     def _facts(self, module: ModuleInstance, block: Block, extra: Mapping[str, Any]) -> dict[str, Any]:
         """Settings that rules read: redundancy (SOV009), geo-redundant replication."""

@@ -125,6 +125,30 @@ class TypeSemantics:
 
 
 @dataclass(frozen=True, slots=True)
+class TagSpec:
+    """Where tags are written and how: a map, namespaced keys, ``key=value`` strings, pairs."""
+
+    argument: str
+    form: str  # map | namespaced-map | strings | pairs
+    separators: tuple[str, ...] = ("=", ":")
+    key: str = "key"
+    value: str = "value"
+
+
+@dataclass(frozen=True)
+class ProviderTags:
+    """How a provider's resources carry tags, per input format, and what its configuration adds."""
+
+    resource: tuple[TagSpec, ...]
+    provider: tuple[TagSpec, ...] = ()
+    by_format: Mapping[str, tuple[TagSpec, ...]] = field(default_factory=dict)
+
+    def for_format(self, input_format: str) -> tuple[TagSpec, ...]:
+        """The specs of a format (CloudFormation, ARM), else the Terraform ones."""
+        return self.by_format.get(input_format, self.resource)
+
+
+@dataclass(frozen=True, slots=True)
 class DataSourceSemantics:
     """A data source whose attributes list the zones of a region, read at plan time."""
 
@@ -139,6 +163,7 @@ class LocationSemantics:
     types: Mapping[str, TypeSemantics]
     by_equivalent: Mapping[tuple[str, str], TypeSemantics] = field(default_factory=dict)
     data_sources: Mapping[str, DataSourceSemantics] = field(default_factory=dict)
+    tags: Mapping[str, ProviderTags] = field(default_factory=dict)  # per catalog provider
 
     def get(self, resource_type: str) -> TypeSemantics | None:
         """The semantics of a Terraform type (``None``: no entry, the generic rule applies)."""
@@ -204,6 +229,19 @@ def _copy(value: Mapping[str, Any]) -> CopySpec:
                     of=value.get("of"), source=_sources(value.get("source")))
 
 
+def _tag_specs(items: Any) -> tuple[TagSpec, ...]:
+    return tuple(TagSpec(argument=str(i["argument"]), form=str(i["form"]),
+                         separators=tuple(i.get("separators") or ("=", ":")),
+                         key=str(i.get("key", "key")), value=str(i.get("value", "value")))
+                 for i in items or ())
+
+
+def _provider_tags(raw: Mapping[str, Any]) -> ProviderTags:
+    return ProviderTags(resource=_tag_specs(raw.get("resource")), provider=_tag_specs(raw.get("provider")),
+                        by_format={fmt: _tag_specs(raw[fmt]) for fmt in ("cloudformation", "arm")
+                                   if raw.get(fmt)})
+
+
 def _entry(provider: str, resource_type: str, raw: Mapping[str, Any],
            patterns: Mapping[str, Mapping[str, Any]]) -> TypeSemantics:
     merged: dict[str, Any] = {}
@@ -237,10 +275,13 @@ def build_semantics(files: list[Path]) -> LocationSemantics:
     types: dict[str, TypeSemantics] = {}
     by_equivalent: dict[tuple[str, str], TypeSemantics] = {}
     data_sources: dict[str, DataSourceSemantics] = {}
+    tags: dict[str, ProviderTags] = {}
     for path in files:
         data = load_yaml_file(path) or {}
         provider = str(data.get("provider", path.stem))
         patterns = data.get("patterns") or {}
+        if data.get("tags"):
+            tags[provider] = _provider_tags(data["tags"])
         for name, raw in (data.get("data_sources") or {}).items():
             data_sources[name] = DataSourceSemantics(tuple(raw["zones_of_region"]),
                                                      raw.get("region_argument"))
@@ -249,7 +290,8 @@ def build_semantics(files: list[Path]) -> LocationSemantics:
             types[resource_type] = entry
             for equivalent in entry.equivalents:
                 by_equivalent.setdefault((equivalent.format, equivalent.type.lower()), entry)
-    return LocationSemantics(types=types, by_equivalent=by_equivalent, data_sources=data_sources)
+    return LocationSemantics(types=types, by_equivalent=by_equivalent, data_sources=data_sources,
+                             tags=tags)
 
 
 @functools.lru_cache(maxsize=1)

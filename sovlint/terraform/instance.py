@@ -54,16 +54,6 @@ class ProviderInstance:
         attr = self.block.body.attribute(name)
         return render(attr.expr) if attr is not None else None
 
-    def default_tags(self) -> Any:
-        """``default_tags { tags = {...} }`` (AWS provider)."""
-        if self.block is None or self.owner is None:
-            return {}
-        for block in self.block.body.blocks_of("default_tags"):
-            attr = block.body.attribute("tags")
-            if attr is not None:
-                return self.owner.evaluate(attr.expr)
-        return {}
-
 
 @dataclass
 class ModuleInstance:
