@@ -308,12 +308,16 @@ def config_connector_family(mirror: Path, judgements: Mapping[str, Any],
             family.kinds[key] = {"terraform": by_name[kind.lower()], "by": "name"}
         else:
             unmapped.append(key)
-    stale = sorted(set(manual) - {k for k in family.kinds})
-    problems = [f"Config Connector kind without mapping: {k}" for k in sorted(unmapped)]
-    problems += [f"judged Config Connector kind no longer upstream: {k}" for k in stale]
+    check_coverage("Config Connector", set(family.kinds) | set(unmapped), set(family.kinds) | set(manual))
+    return family
+
+
+def check_coverage(label: str, upstream: set[str], mapped: set[str]) -> None:
+    """Every upstream kind is mapped, and every judged kind still exists upstream."""
+    problems = [*(f"{label} kind without mapping: {k}" for k in sorted(upstream - mapped)),
+                *(f"judged {label} kind no longer upstream: {k}" for k in sorted(mapped - upstream))]
     if problems:
         raise BuildError("\n".join(problems))
-    return family
 
 
 def crd_kinds(snap: Snapshot, folders: Iterable[str]) -> list[str]:
@@ -353,11 +357,7 @@ def ack_family(mirror: Path, judgements: Mapping[str, Any]) -> Family:
                                "read": "file names of config/crd/bases (code index; no snapshot)",
                                "groups": sorted(record["groups"])})
         seen.update(k for k in table if k.split("/")[0] in record["groups"])
-    missing = sorted(seen - set(table))
-    stale = sorted(set(table) - seen)
-    if missing or stale:
-        raise BuildError("\n".join([*(f"ACK kind without mapping: {k}" for k in missing),
-                                    *(f"judged ACK kind no longer upstream: {k}" for k in stale)]))
+    check_coverage("ACK", seen, set(table))
     for key in sorted(seen):
         tf_type, extra = judged(table[key])
         family.kinds[key] = entry_value(tf_type, extra)
@@ -388,11 +388,7 @@ def contrib_families(mirror: Path, judgements: Mapping[str, Any]) -> list[Family
                 tf_type, extra = judged(table[key])
                 family.kinds[key] = entry_value(tf_type, extra)
         families.append(family)
-    missing = sorted(seen - set(table))
-    stale = sorted(set(table) - seen)
-    if missing or stale:
-        raise BuildError("\n".join([*(f"crossplane-contrib kind without mapping: {k}" for k in missing),
-                                    *(f"judged crossplane-contrib kind no longer upstream: {k}" for k in stale)]))
+    check_coverage("crossplane-contrib", seen, set(table))
     return families
 
 
