@@ -418,6 +418,7 @@ def aso_family(mirror: Path, judgements: Mapping[str, Any], arm_of: Mapping[str,
     problems = []
     for key, entry in table.items():
         arm = entry["arm"]
+        tf_type: str | None
         if "terraform" in entry:
             tf_type, extra = judged(entry)
         else:
