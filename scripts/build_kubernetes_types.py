@@ -400,9 +400,9 @@ def aso_family(mirror: Path, judgements: Mapping[str, Any], arm_of: Mapping[str,
     preferred = judgements.get("azure-arm-preferred") or {}
     source = judgements["azure-service-operator-source"]
     by_arm: dict[str, list[str]] = {}
-    for tf_type, arm in arm_of.items():
+    for azurerm_type, arm in arm_of.items():
         if arm:
-            by_arm.setdefault(arm, []).append(tf_type)
+            by_arm.setdefault(arm, []).append(azurerm_type)
     family = Family(
         name="azure-service-operator", controller="azure-service-operator", provider="azurerm",
         method="judgement and generated",
