@@ -19,11 +19,10 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sovlint.normalise import kubernetes_signals as signals
-from sovlint.normalise.documents import ParseFailure, load_source
-from sovlint.normalise.kubernetes import (KubeObject, ManifestSet, cloud_own_location, mapping_of,
-                                          objects_of, storage_class_location, volume_location)
+if TYPE_CHECKING:  # the normaliser is imported only when a file must be parsed (warm runs parse none)
+    from sovlint.normalise.kubernetes import KubeObject
 
 #: Kinds and API groups worth parsing a file for (checked on the raw bytes first).
 _WORTH_READING = re.compile(
@@ -117,28 +116,33 @@ def scan_index(files: Sequence[tuple[str, str]]) -> ScanIndex:
 def _file_entries(path: str, display: str) -> tuple[IndexEntry, ...]:
     from sovlint.parse_cache import cached_parse
 
-    def read() -> bytes | None:
-        try:
-            with open(path, "rb") as handle:
-                data = handle.read(MAX_BYTES + 1)
-        except OSError:
-            return None
-        return data if len(data) <= MAX_BYTES else None
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except OSError:
+        return ()
+    if len(data) > MAX_BYTES or not _WORTH_READING.search(data):
+        return ()
 
-    def extract(data: bytes | None) -> tuple[IndexEntry, ...]:
-        if data is None or not _WORTH_READING.search(data):
-            return ()
-        loaded = load_source(Path(path), display)
-        if isinstance(loaded, ParseFailure):
+    def extract(content: bytes | None) -> tuple[IndexEntry, ...]:
+        from sovlint.normalise.documents import ParseFailure, load_source
+        from sovlint.normalise.kubernetes import objects_of
+
+        loaded = load_source(Path(path), display) if content is not None else None
+        if loaded is None or isinstance(loaded, ParseFailure):
             return ()
         return tuple(entries_of(objects_of(loaded), ""))
 
-    cached = cached_parse(Path(path), "k8s-scan-index", read, extract)
+    cached = cached_parse(Path(path), "k8s-scan-index", lambda: data, extract)
     return tuple(dataclasses.replace(entry, display=display) for entry in cached)
 
 
 def entries_of(objects: Iterable[KubeObject], display: str) -> Iterable[IndexEntry]:
     """What the objects of one file give the index."""
+    from sovlint.normalise import kubernetes_signals as signals
+    from sovlint.normalise.kubernetes import (ManifestSet, cloud_own_location, mapping_of,
+                                              storage_class_location, volume_location)
+
     objects = list(objects)
     manifests = ManifestSet()
     for obj in objects:
