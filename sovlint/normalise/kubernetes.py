@@ -193,7 +193,6 @@ def mapping_of(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
