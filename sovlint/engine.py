@@ -14,7 +14,7 @@ import sys
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 from sovlint.config import Config
 from sovlint.discover import (ARM, ARM_PARAMETERS, CLOUDFORMATION, HELM_CHART, KUBERNETES,
@@ -23,6 +23,9 @@ from sovlint.discover import (ARM, ARM_PARAMETERS, CLOUDFORMATION, HELM_CHART, K
 from sovlint.model import Finding, Resource, ScanError, Severity, SourceSpan
 from sovlint.parse_cache import real_path
 from sovlint.policy.load import Policy
+
+if TYPE_CHECKING:
+    from sovlint.normalise.kubernetes_scan import ScanIndex
 
 FILE_RESOURCE_TYPE = "sovlint::file"
 
@@ -56,6 +59,22 @@ class WorkUnit:
     kind: str  # terraform | a discover format
     path: str
     reported: tuple[str, ...]  # display paths whose resources/findings are reported
+    # Kubernetes manifests: the cluster-wide objects of the whole scan (part of the cache key)
+    scan_index: ScanIndex | None = None
+
+
+def with_scan_index(units: Sequence[WorkUnit]) -> list[WorkUnit]:
+    """The units, Kubernetes manifests carrying the cluster-wide objects of all of them
+    (StorageClasses, PersistentVolumes, Namespaces, ASO owners: see ``kubernetes_scan``)."""
+    manifests = [(u.path, u.reported[0]) for u in units if u.kind == KUBERNETES and u.reported]
+    if not manifests:
+        return list(units)
+    from sovlint.normalise.kubernetes_scan import scan_index
+
+    index = scan_index(manifests)
+    if not index.entries:
+        return list(units)
+    return [dataclasses.replace(u, scan_index=index) if u.kind == KUBERNETES else u for u in units]
 
 
 def _failure_resource(path: str, line: int | None, message: str) -> Resource:
@@ -139,7 +158,8 @@ def _run_unit(unit: WorkUnit, config: Config) -> UnitResult:
         return normalise(unit, config)
     key = (unit.kind, os.getcwd(), real_path(unit.path), unit.reported, *tools,
            repr(config.clusters), config.aws_default_region,
-           config.azure_resource_group_location, config.catalog)
+           config.azure_resource_group_location, config.catalog,
+           unit.scan_index.digest if unit.scan_index is not None else None)
     return cached_unit(key, lambda: (normalise(unit, config), dependencies()))
 
 
@@ -435,7 +455,7 @@ def scan(paths: Sequence[Path], config: Config, explicit_files: bool = False,
         terraform.forget_modules()
     policies = select_policies(config)
     found = discover(paths, config.exclude, config.max_file_size)
-    units = plan_units(found.files, explicit_files)
+    units = with_scan_index(plan_units(found.files, explicit_files))
     # every planned file is reported, also those of directories evaluated through their callers
     reported_files = {d for u in units for d in u.reported}
     cached_catalog(config.catalog)  # loaded once, before worker processes fork

@@ -70,9 +70,18 @@ _FAMILY = {"terraform": "terraform", "terraform-plan": "terraform", "cloudformat
 
 
 def category_of(resource: Resource) -> str:
-    """The category of a resource type (``other`` when the map does not know it)."""
+    """The category of a resource type (``other`` when the map does not know it).
+
+    A cloud resource declared as a Kubernetes object (it names its ``controller``)
+    carries the Terraform type it stands for (``attributes["terraform_type"]``): its
+    category is Terraform's, never the kind name's (the same kind name means
+    different things in different API groups).
+    """
     if "category" in resource.attributes:
         return str(resource.attributes["category"])
+    if resource.input_format == "kubernetes" and "controller" in resource.attributes:
+        terraform_type = resource.attributes.get("terraform_type")
+        return category_map().get("terraform", {}).get(str(terraform_type), "other")
     family = _FAMILY.get(resource.input_format, resource.input_format)
     table = category_map().get(family, {})
     key = resource.resource_type.lower() if family == "arm" else resource.resource_type

@@ -81,6 +81,32 @@ def test_a_manifest_result_follows_its_siblings(tmp_path: Path) -> None:
     assert pvc(_scan(work, cache, "k8s")) == ("aws", "US")
 
 
+def test_a_claim_result_follows_storage_classes_of_other_folders(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    work = write_tree(tmp_path / "work", {
+        "apps/pvc.yaml": "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\n"
+                         "spec:\n  storageClassName: fast\n",
+        "storage/class.yaml": "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: fast\n"
+                              "provisioner: ebs.csi.aws.com\nparameters:\n  region: eu-west-3\n",
+    })
+
+    def pvc(doc: dict) -> tuple[str | None, str | None]:  # type: ignore[type-arg]
+        found = next(r for r in doc["resources"] if r["address"] == "PersistentVolumeClaim/data")
+        return found["provider"], found["country"]
+
+    assert pvc(_scan(work, cache, ".")) == ("aws", "FR")
+    assert pvc(_scan(work, cache, ".", "--jobs", "2")) == ("aws", "FR")
+    # the class in another folder now provisions elsewhere: the claim's cached result is not reused
+    touch_later(work / "storage" / "class.yaml", "apiVersion: storage.k8s.io/v1\nkind: StorageClass\n"
+                 "metadata:\n  name: fast\nprovisioner: ebs.csi.aws.com\nparameters:\n  region: us-east-1\n")
+    assert pvc(_scan(work, cache, ".")) == ("aws", "US")
+    # a second class of the same name in a new folder: two locations, none is assumed
+    (work / "more").mkdir()
+    touch_later(work / "more" / "class.yaml", "apiVersion: storage.k8s.io/v1\nkind: StorageClass\n"
+                 "metadata:\n  name: fast\nprovisioner: ebs.csi.aws.com\nparameters:\n  region: eu-west-3\n")
+    assert pvc(_scan(work, cache, ".", "--jobs", "2")) == ("aws", None)
+
+
 def test_other_versions_entries_are_pruned_after_a_week(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     old, recent = cache / "v0.0.1-old", cache / "v0.0.2-recent"

@@ -10,15 +10,25 @@ are not resources. Where it is hosted comes, in order, from:
 - what the object itself says: a StorageClass provisioner or CSI driver, cloud
   load-balancer annotations, node selectors and affinity on the topology
   labels, the region fields of cloud resources declared through Crossplane,
-  ACK, Config Connector or Azure Service Operator;
+  ACK, Config Connector or Azure Service Operator (a Config Connector field's
+  CRD default when it is absent; an Azure Service Operator child resource's
+  owner when it has no location of its own);
 - for a PVC, its StorageClass (or bound PersistentVolume) when the manifest
-  set declares it;
+  set or, failing that, another folder of the same scan declares it;
 - the cluster the manifests are deployed to: config ``kubernetes.clusters``
   (path globs), or an eksctl ``ClusterConfig`` in the same directory.
 
 The *manifest set* of a file is every Kubernetes manifest in its directory
 (or the whole rendered stream of a Helm chart or kustomization): StorageClasses,
 ConfigMaps, Namespaces and the workloads that use ConfigMaps are looked up there.
+StorageClasses, PersistentVolumes, Namespaces and Azure Service Operator owners
+missing from it are looked up in the scan index (``kubernetes_scan``): the
+whole scan's, restricted to the files of the same cluster.
+
+A cloud resource declared as a Kubernetes object (Crossplane, ACK, Config
+Connector, Azure Service Operator) is typed by its API group and kind:
+``policies/kubernetes-types.yaml`` gives the Terraform type it stands for
+(``attributes["terraform_type"]``), whose category is Terraform's.
 
 A resource's source line is the first line of its object: the first key of
 the document (``apiVersion:`` as usually written), or of the ``List`` item /
@@ -35,7 +45,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sovlint.config import Config
 from sovlint.model import Resource, SourceSpan, Suppression
@@ -45,12 +55,19 @@ from sovlint.normalise.documents import (ParseFailure, SourceDocuments, comment_
 from sovlint.normalise.saas import endpoints_in, saas_attributes
 from sovlint.suppress import parse_suppression_text
 
+if TYPE_CHECKING:
+    from sovlint.normalise.kubernetes_scan import ScanIndex
+
 INPUT_FORMAT = "kubernetes"
 NO_CLUSTER = "no cluster location: map these manifests in kubernetes.clusters"
 NO_CLUSTER_REGION = "no cluster region: set the region of these manifests in kubernetes.clusters"
 IGNORE_ANNOTATION = "sovlint.io/ignore"
 DEFAULT_CLASS_ANNOTATIONS = ("storageclass.kubernetes.io/is-default-class",
                              "storageclass.beta.kubernetes.io/is-default-class")
+#: The API group of CSI volume snapshots (VolumeSnapshot, VolumeSnapshotContent, VolumeSnapshotClass).
+SNAPSHOT_GROUP = "snapshot.storage.k8s.io"
+#: How many owners up an Azure Service Operator resource's location is looked for.
+MAX_OWNER_DEPTH = 6
 
 #: Kinds that run pods, with the path to their pod template.
 WORKLOAD_TEMPLATES: Mapping[str, tuple[str, ...]] = {
@@ -125,6 +142,7 @@ class ManifestSet:
     config_maps: dict[tuple[str | None, str], KubeObject] = field(default_factory=dict)
     used_config_maps: set[tuple[str | None, str]] = field(default_factory=set)
     namespaces: dict[str, KubeObject] = field(default_factory=dict)
+    cloud_objects: list[KubeObject] = field(default_factory=list)  # with an ARM type (owners)
     cluster: ClusterLocation | None = None
 
     def add(self, obj: KubeObject) -> None:
@@ -132,7 +150,7 @@ class ManifestSet:
         kind = obj.kind
         if kind == "StorageClass":
             self.storage_classes[obj.name] = obj
-            annotations = _mapping(obj.metadata.get("annotations"))
+            annotations = mapping_of(obj.metadata.get("annotations"))
             if any(str(annotations.get(k)).lower() == "true" for k in DEFAULT_CLASS_ANNOTATIONS):
                 self.default_storage_class = obj
         elif kind == "PersistentVolume":
@@ -145,6 +163,10 @@ class ManifestSet:
             region = obj.metadata.get("region")
             if isinstance(region, str) and self.cluster is None:
                 self.cluster = ClusterLocation("aws", region, f"eksctl ClusterConfig in {obj.path}")
+        elif signals.controller_for(obj.api_version) is not None:
+            cloud = signals.cloud_type(obj.api_version, kind)
+            if cloud is not None and cloud.arm_type is not None:
+                self.cloud_objects.append(obj)
         pod = _pod_spec(obj)
         if pod is not None:
             for name in _config_map_refs(pod):
@@ -169,7 +191,8 @@ class ManifestSet:
 # --------------------------------------------------------------------------- reading
 
 
-def _mapping(value: Any) -> Mapping[str, Any]:
+def mapping_of(value: Any) -> Mapping[str, Any]:
+    """``value`` when it is a mapping, else an empty one (the scanned tree is untrusted)."""
     return value if isinstance(value, dict) else {}
 
 
@@ -266,13 +289,10 @@ def directory_manifest_set(directory: Path) -> ManifestSet:
 
 def cluster_for(display: str, config: Config, manifests: ManifestSet) -> ClusterLocation | None:
     """Where the manifests of ``display`` run: config clusters first, then eksctl."""
-    path = display.replace(os.sep, "/")
-    for cluster in config.clusters:
-        for pattern in cluster.paths:
-            if fnmatch.fnmatchcase(path, pattern) or fnmatch.fnmatchcase(
-                    path, pattern.rstrip("/*") + "/*"):
-                return ClusterLocation(cluster.provider, cluster.region,
-                                       f"kubernetes.clusters {pattern}")
+    found = _config_cluster(display, config)
+    if found is not None:
+        cluster = config.clusters[found[0]]
+        return ClusterLocation(cluster.provider, cluster.region, f"kubernetes.clusters {found[1]}")
     return manifests.cluster
 
 
@@ -327,7 +347,7 @@ def _config_map_refs(pod: Mapping[str, Any]) -> list[str]:
 
 
 def _string_values(mapping: Any) -> dict[str, str]:
-    return {str(k): str(v) for k, v in _mapping(mapping).items()
+    return {str(k): str(v) for k, v in mapping_of(mapping).items()
             if isinstance(v, (str, int, float, bool)) and not isinstance(k, (dict, list))}
 
 
@@ -396,7 +416,7 @@ def _tags(meta: Mapping[str, Any]) -> dict[str, str]:
 
 def _suppressions(obj: KubeObject, meta: Mapping[str, Any], span: SourceSpan) -> tuple[Suppression, ...]:
     found: list[Suppression] = []
-    annotation = _mapping(meta.get("annotations")).get(IGNORE_ANNOTATION)
+    annotation = mapping_of(meta.get("annotations")).get(IGNORE_ANNOTATION)
     if isinstance(annotation, str):
         for part in annotation.split(";"):
             parsed = parse_suppression_text(f"sovlint:ignore {part.strip()}", span)
@@ -417,7 +437,7 @@ def manifest_address(obj: KubeObject) -> str | None:
     return _address(obj.kind, obj.namespace, obj.name) if obj.name else None
 
 
-def _storage_class_location(sc: KubeObject) -> tuple[str | None, str | None]:
+def storage_class_location(sc: KubeObject) -> tuple[str | None, str | None]:
     """(provider, region or zone) a StorageClass declares."""
     provisioner = sc.data.get("provisioner")
     provider = signals.provider_for_provisioner(provisioner) if isinstance(provisioner, str) else None
@@ -436,8 +456,9 @@ def _storage_class_location(sc: KubeObject) -> tuple[str | None, str | None]:
     return provider, None
 
 
-def _volume_location(pv: KubeObject, manifests: ManifestSet) -> tuple[str | None, str | None]:
-    spec = _mapping(pv.data.get("spec"))
+def volume_location(pv: KubeObject, manifests: ManifestSet) -> tuple[str | None, str | None]:
+    """(provider, region or zone) a PersistentVolume declares (its CSI driver, node affinity, class)."""
+    spec = mapping_of(pv.data.get("spec"))
     driver = _get(spec, "csi", "driver")
     provider = signals.provider_for_provisioner(driver) if isinstance(driver, str) else None
     provider = provider or signals.provider_for_volume_source(spec)
@@ -450,35 +471,170 @@ def _volume_location(pv: KubeObject, manifests: ManifestSet) -> tuple[str | None
                 region = values[0]
     class_name = spec.get("storageClassName")
     if isinstance(class_name, str) and class_name in manifests.storage_classes:
-        sc_provider, sc_region = _storage_class_location(manifests.storage_classes[class_name])
+        sc_provider, sc_region = storage_class_location(manifests.storage_classes[class_name])
         provider = provider or sc_provider
         region = region or sc_region
     return provider, region
 
 
-def _claim_location(spec: Mapping[str, Any], meta: Mapping[str, Any], manifests: ManifestSet,
+@dataclass(frozen=True)
+class _Found:
+    """An object a resource refers to, found in the manifest set or elsewhere in the scan."""
+
+    name: str
+    provider: str | None
+    region: str | None
+    origin: str | None = None  # the file it was found in, when outside the manifest set
+    conflict: str | None = None  # declared differently in several files: nothing is assumed
+
+    def refine(self, base: _Location) -> _Location:
+        """The cluster location refined with what the found object says."""
+        if self.conflict is not None:
+            return _Location(self.provider or base.provider, None, (self.conflict,))
+        return _with_region(base, self.provider, self.region)
+
+
+@dataclass(frozen=True)
+class _Owner:
+    """An Azure Service Operator object that may own a resource, and where it is."""
+
+    region: str | None
+    region_from: str | None
+    owner: str | None  # its own spec.owner.name
+    found: str  # Kind/name, or name and file
+
+
+@dataclass
+class Scope:
+    """Where the objects a resource refers to are looked up: its manifest set first, then the
+    scan index (other folders of the same scan), restricted to files of the same cluster."""
+
+    manifests: ManifestSet
+    index: ScanIndex | None = None
+    config: Config | None = None
+    display: str = ""
+
+    def _same_cluster(self, display: str) -> bool:
+        if self.config is None or not self.config.clusters:
+            return True
+        mine, theirs = _config_cluster(self.display, self.config), _config_cluster(display, self.config)
+        return (mine[0] if mine else None) == (theirs[0] if theirs else None)
+
+    def _pick(self, what: str, name: str, found: Sequence[tuple[str, str | None, str | None]]) -> _Found | None:
+        """One location out of the scan's candidates ``(display, provider, region)``."""
+        candidates = [c for c in found if self._same_cluster(c[0])]
+        if not candidates:
+            return None
+        places = sorted({c[0] for c in candidates})
+        locations = {(c[1], c[2]) for c in candidates}
+        if len(locations) > 1:
+            providers = {c[1] for c in candidates}
+            return _Found(name, providers.pop() if len(providers) == 1 else None, None, None,
+                          f"{what} {name!r} is declared with different locations in {', '.join(places)}")
+        provider, region = next(iter(locations))
+        return _Found(name, provider, region, places[0])
+
+    def storage_class(self, name: str | None) -> _Found | None:
+        """The StorageClass ``name`` (the default class when None)."""
+        local = self.manifests.storage_classes.get(name) if name is not None \
+            else self.manifests.default_storage_class
+        if local is not None:
+            return _Found(local.name, *storage_class_location(local))
+        if self.index is None:
+            return None
+        classes = self.index.storage_classes(name)
+        if name is None:
+            names = {c.name for c in classes if self._same_cluster(c.display)}
+            if len(names) > 1:
+                return _Found("", None, None, None,
+                              f"several default StorageClasses in the scan: {', '.join(sorted(names))}")
+            name = next(iter(names), "")
+        return self._pick("StorageClass", name, [(c.display, c.provider, c.region) for c in classes])
+
+    def volume(self, name: str) -> _Found | None:
+        """The PersistentVolume ``name``."""
+        local = self.manifests.volumes.get(name)
+        if local is not None:
+            return _Found(name, *volume_location(local, self.manifests))
+        if self.index is None:
+            return None
+        return self._pick("PersistentVolume", name,
+                          [(v.display, v.provider, v.region) for v in self.index.volumes(name)])
+
+    def namespace_annotation(self, namespace: str, keys: Sequence[str]) -> tuple[str | None, str]:
+        """(value, where) of the first of ``keys`` annotated on the Namespace ``namespace``."""
+        local = self.manifests.namespaces.get(namespace)
+        annotations: list[tuple[str, Mapping[str, Any]]] = []
+        if local is not None:
+            annotations.append(("", mapping_of(local.metadata.get("annotations"))))
+        elif self.index is not None:
+            annotations.extend((f" in {n.display}", dict(n.annotations))
+                               for n in self.index.namespaces(namespace) if self._same_cluster(n.display))
+        for key in keys:
+            values = {str(a[key]) for _, a in annotations if isinstance(a.get(key), str)}
+            if len(values) == 1:
+                where = next(place for place, a in annotations if isinstance(a.get(key), str))
+                return values.pop(), f"namespace annotation {key}{where}"
+        return None, ""
+
+    def owner(self, namespace: str | None, name: str, arm_type: str) -> list[_Owner]:
+        """The ASO objects named ``name`` of this ARM type that may own a resource."""
+        found: list[_Owner] = []
+        for obj in self.manifests.cloud_objects:
+            cloud = signals.cloud_type(obj.api_version, obj.kind)
+            controller = signals.controller_for(obj.api_version)
+            if cloud is None or cloud.arm_type != arm_type or controller is None or obj.name != name:
+                continue
+            if namespace is not None and obj.namespace is not None and obj.namespace != namespace:
+                continue
+            region, where = cloud_own_location(obj, controller)
+            owner = mapping_of(mapping_of(obj.data.get("spec")).get("owner")).get("name")
+            found.append(_Owner(region, where, owner if isinstance(owner, str) else None,
+                                f"{obj.kind}/{obj.name}"))
+        if not found and self.index is not None:
+            found = [_Owner(o.region, o.region_from, o.owner, f"{o.name} in {o.display}")
+                     for o in self.index.cloud_objects(namespace, name, arm_type)
+                     if self._same_cluster(o.display)]
+        return found
+
+
+def _config_cluster(display: str, config: Config) -> tuple[int, str] | None:
+    """(position, matching path pattern) of the ``kubernetes.clusters`` entry that maps ``display``."""
+    path = display.replace(os.sep, "/")
+    for position, cluster in enumerate(config.clusters):
+        for pattern in cluster.paths:
+            if fnmatch.fnmatchcase(path, pattern) or fnmatch.fnmatchcase(path, pattern.rstrip("/*") + "/*"):
+                return position, pattern
+    return None
+
+
+def _claim_location(spec: Mapping[str, Any], meta: Mapping[str, Any], scope: Scope,
                     base: _Location) -> tuple[_Location, dict[str, Any]]:
     attributes: dict[str, Any] = {}
     class_name = spec.get("storageClassName")
     if class_name is None:
-        class_name = _mapping(meta.get("annotations")).get("volume.beta.kubernetes.io/storage-class")
+        class_name = mapping_of(meta.get("annotations")).get("volume.beta.kubernetes.io/storage-class")
     volume_name = spec.get("volumeName")
-    if isinstance(volume_name, str) and volume_name in manifests.volumes:
-        provider, region = _volume_location(manifests.volumes[volume_name], manifests)
-        attributes["persistent_volume"] = volume_name
-        return _with_region(base, provider, region), attributes
-    storage_class: KubeObject | None = None
+    if isinstance(volume_name, str) and volume_name:
+        volume = scope.volume(volume_name)
+        if volume is not None:
+            attributes["persistent_volume"] = volume_name
+            if volume.origin is not None:
+                attributes["persistent_volume_from"] = volume.origin
+            return volume.refine(base), attributes
+    found: _Found | None = None
     if isinstance(class_name, str) and class_name:
         attributes["storage_class"] = class_name
-        storage_class = manifests.storage_classes.get(class_name)
-    elif class_name is None:
-        storage_class = manifests.default_storage_class
-        if storage_class is not None:
-            attributes["storage_class"] = storage_class.name
-    if storage_class is None:
+        found = scope.storage_class(class_name)
+    elif class_name is None:  # "" asks for no class at all (static binding)
+        found = scope.storage_class(None)
+        if found is not None and found.name:
+            attributes["storage_class"] = found.name
+    if found is None:
         return base, attributes
-    provider, region = _storage_class_location(storage_class)
-    return _with_region(base, provider, region), attributes
+    if found.origin is not None:
+        attributes["storage_class_from"] = found.origin
+    return found.refine(base), attributes
 
 
 def _images(pod: Mapping[str, Any]) -> dict[str, Any]:
@@ -539,8 +695,9 @@ def _pod_saas(pod: Mapping[str, Any], namespace: str | None, manifests: Manifest
 class _Builder:
     """Turns the objects of one file (or rendered stream) into resources."""
 
-    def __init__(self, manifests: ManifestSet, cluster: ClusterLocation | None, path: str):
-        self.manifests = manifests
+    def __init__(self, scope: Scope, cluster: ClusterLocation | None, path: str):
+        self.scope = scope
+        self.manifests = scope.manifests
         self.cluster = cluster
         self.base = _cluster_location(cluster)
         self.path = path
@@ -586,24 +743,30 @@ class _Builder:
         pod = _pod_spec(obj)
         if pod is not None:
             return self._workload(obj, pod, tags)
-        spec = _mapping(obj.data.get("spec"))
+        spec = mapping_of(obj.data.get("spec"))
         if kind == "PersistentVolumeClaim":
-            location, attributes = _claim_location(spec, meta, self.manifests, self.base)
+            location, attributes = _claim_location(spec, meta, self.scope, self.base)
             return [self.resource(obj, kind, obj.name, namespace, location, tags,
                                   attributes=attributes)]
         if kind == "PersistentVolume":
-            provider, region = _volume_location(obj, self.manifests)
+            provider, region = volume_location(obj, self.manifests)
             return [self.resource(obj, kind, obj.name, namespace,
                                   _with_region(self.base, provider, region), tags)]
         if kind == "StorageClass":
-            provider, region = _storage_class_location(obj)
+            provider, region = storage_class_location(obj)
             provisioner = obj.data.get("provisioner")
             return [self.resource(obj, kind, obj.name, namespace,
                                   _with_region(self.base, provider, region), tags,
                                   attributes={"provisioner": provisioner}
                                   if isinstance(provisioner, str) else None)]
+        if kind in ("VolumeSnapshotContent", "VolumeSnapshotClass") \
+                and signals.api_group(obj.api_version) == SNAPSHOT_GROUP:
+            driver = (spec if kind == "VolumeSnapshotContent" else obj.data).get("driver")
+            provider = signals.provider_for_provisioner(driver) if isinstance(driver, str) else None
+            return [self.resource(obj, kind, obj.name, namespace, _with_region(self.base, provider, None),
+                                  tags, attributes={"driver": driver} if isinstance(driver, str) else None)]
         if kind in ("Service", "Ingress"):
-            provider = signals.provider_for_annotations(_mapping(meta.get("annotations")))
+            provider = signals.provider_for_annotations(mapping_of(meta.get("annotations")))
             return [self.resource(obj, kind, obj.name, namespace,
                                   _with_region(self.base, provider, None), tags)]
         if kind == "ConfigMap":
@@ -618,7 +781,7 @@ class _Builder:
 
     def _workload(self, obj: KubeObject, pod: Mapping[str, Any], tags: dict[str, str]) -> list[Resource]:
         template = _pod_template(obj) or {}
-        inherited = _tags(_mapping(template.get("metadata"))) if obj.kind != "Pod" else {}
+        inherited = _tags(mapping_of(template.get("metadata"))) if obj.kind != "Pod" else {}
         region, provider, unresolved = _node_location(pod)
         location = _with_region(self.base, provider, region, unresolved)
         attributes: dict[str, Any] = {}
@@ -634,10 +797,10 @@ class _Builder:
             for index, claim in enumerate(_list(templates)):
                 if not isinstance(claim, dict):
                     continue
-                claim_meta = _mapping(claim.get("metadata"))
+                claim_meta = mapping_of(claim.get("metadata"))
                 claim_name = f"{claim_meta.get('name', index)}-{obj.name}"
                 claim_location, claim_attrs = _claim_location(
-                    _mapping(claim.get("spec")), claim_meta, self.manifests, self.base)
+                    mapping_of(claim.get("spec")), claim_meta, self.scope, self.base)
                 claim_attrs["volume_claim_template_of"] = _address(obj.kind, obj.namespace, obj.name)
                 line = getattr(claim, "line", None) or (lines[index] if index < len(lines) else None)
                 resources.append(self.resource(
@@ -659,31 +822,18 @@ class _Builder:
 
     def _cloud_resource(self, obj: KubeObject, controller: signals.Controller,
                         tags: dict[str, str]) -> Resource:
-        region: str | None = None
-        where = ""
-        annotations = _mapping(obj.metadata.get("annotations"))
-        for key in controller.annotations:
-            if isinstance(annotations.get(key), str):
-                region, where = annotations[key], f"annotation {key}"
-                break
-        if region is None:
-            for dotted in controller.region_fields:
-                value = _get(obj.data, *dotted.split("."))
-                if isinstance(value, str) and value:
-                    region, where = value, dotted
-                    break
-        if region is None and obj.namespace and controller.namespace_annotations:
-            namespace = self.manifests.namespaces.get(obj.namespace)
-            ns_annotations = _mapping(namespace.metadata.get("annotations")) if namespace else {}
-            for key in controller.namespace_annotations:
-                if isinstance(ns_annotations.get(key), str):
-                    region, where = ns_annotations[key], f"namespace annotation {key}"
-                    break
+        cloud = signals.cloud_type(obj.api_version, obj.kind)
+        region, where = cloud_own_location(obj, controller)
         unresolved: tuple[str, ...] = ()
-        if region is None:
-            fields = [*controller.annotations, *controller.region_fields]
-            unresolved = (f"{' / '.join(fields)} not set ({controller.name} picks the region "
-                          "at deploy time)",)
+        if region is None and obj.namespace and controller.namespace_annotations:
+            region, where = self.scope.namespace_annotation(obj.namespace, controller.namespace_annotations)
+        if region is None and cloud is not None and cloud.arm_type is not None:
+            region, where, why = self._owner_location(obj, cloud.arm_type)
+            unresolved = (why,) if why else ()
+        if region is None and not unresolved:
+            fields = [*controller.annotations, *controller.region_fields,
+                      *(f"the Namespace's {key}" for key in controller.namespace_annotations)]
+            unresolved = (f"{' / '.join(fields)} not set: {controller.when_unset}",)
         cloud_tags = dict(tags)
         for tag_path in (("spec", "forProvider", "tags"), ("spec", "forProvider", "labels"),
                          ("spec", "tags")):
@@ -696,20 +846,77 @@ class _Builder:
                     val = _get(item, "value") or _get(item, "Value")
                     if isinstance(key, str) and isinstance(val, str):
                         cloud_tags[key] = val
-        name = obj.name
-        external = _mapping(obj.metadata.get("annotations")).get("crossplane.io/external-name")
-        attributes = {"controller": controller.name, "region_from": where or None}
+        external = mapping_of(obj.metadata.get("annotations")).get("crossplane.io/external-name")
+        attributes: dict[str, Any] = {"controller": controller.name, "region_from": where or None,
+                                      "api_group": signals.api_group(obj.api_version)}
+        if cloud is not None:
+            attributes["controller_family"] = cloud.family
+            if cloud.terraform_type is not None:
+                attributes["terraform_type"] = cloud.terraform_type
+            elif cloud.category is not None:
+                attributes["category"] = cloud.category
+            if cloud.arm_type is not None:
+                attributes["arm_type"] = cloud.arm_type
         if isinstance(external, str):
             attributes["external_name"] = external
-        return self.resource(obj, obj.kind, name, obj.namespace,
+        return self.resource(obj, obj.kind, obj.name, obj.namespace,
                              _Location(controller.provider, region, unresolved), cloud_tags,
                              attributes=attributes)
 
+    def _owner_location(self, obj: KubeObject, arm_type: str) -> tuple[str | None, str, str | None]:
+        """(region, where, why not) of an Azure Service Operator child resource: its owner's location.
 
-def resources_of(objects: Iterable[KubeObject], manifests: ManifestSet,
+        A top-level resource (its ARM type has one segment) is owned by a resource group,
+        whose location says nothing of its resources': no owner is followed then.
+        """
+        name = mapping_of(mapping_of(obj.data.get("spec")).get("owner")).get("name")
+        chain: list[str] = []
+        for _ in range(MAX_OWNER_DEPTH):
+            parent = _parent_arm_type(arm_type)
+            if parent is None or not isinstance(name, str) or not name:
+                return None, "", None
+            owners = self.scope.owner(obj.namespace, name, parent)
+            if not owners:
+                return None, "", (f"spec.location not set and its owner {name} ({parent}) is not in the "
+                                  "scanned manifests")
+            if len({(o.region, o.region_from) for o in owners}) > 1:
+                return None, "", f"spec.location not set and its owner {name} is declared several times"
+            chain.append(owners[0].found)
+            if owners[0].region is not None:
+                return owners[0].region, f"owner {' -> '.join(chain)}: {owners[0].region_from}", None
+            name, arm_type = owners[0].owner, parent
+        return None, "", None
+
+
+def _parent_arm_type(arm_type: str) -> str | None:
+    """``microsoft.x/a/b`` -> ``microsoft.x/a``; None for a top-level type."""
+    namespace, _, path = arm_type.partition("/")
+    segments = path.split("/")
+    return f"{namespace}/{'/'.join(segments[:-1])}" if len(segments) > 1 else None
+
+
+def cloud_own_location(obj: KubeObject, controller: signals.Controller) -> tuple[str | None, str]:
+    """(region, where) a cloud object states itself: the controller's annotations and region
+    fields, else the CRD default of its location field (Config Connector)."""
+    annotations = mapping_of(obj.metadata.get("annotations"))
+    for key in controller.annotations:
+        if isinstance(annotations.get(key), str):
+            return str(annotations[key]), f"annotation {key}"
+    for dotted in controller.region_fields:
+        value = _get(obj.data, *dotted.split("."))
+        if isinstance(value, str) and value:
+            return value, dotted
+    default = signals.location_default(obj.api_version, obj.kind)
+    if default is not None and _get(obj.data, *default.field.split(".")) is None:
+        return default.value, f"{default.field} absent: the {obj.kind} CRD defaults it to {default.value}"
+    return None, ""
+
+
+def resources_of(objects: Iterable[KubeObject], manifests: ManifestSet | Scope,
                  cluster: ClusterLocation | None, path: str) -> list[Resource]:
-    """Normalise objects with the manifest set they belong to."""
-    builder = _Builder(manifests, cluster, path)
+    """Normalise objects with the manifest set (or wider scope) they belong to."""
+    scope = manifests if isinstance(manifests, Scope) else Scope(manifests)
+    builder = _Builder(scope, cluster, path)
     resources: list[Resource] = []
     for obj in objects:
         resources.extend(builder.build(obj))
@@ -730,7 +937,8 @@ def normalise_kubernetes(unit: Any, config: Config) -> Any:
     objects = objects_of(loaded)
     manifests = directory_manifest_set(path.parent)
     cluster = cluster_for(display, config, manifests)
-    result.resources = resources_of(objects, manifests, cluster, display)
+    scope = Scope(manifests, getattr(unit, "scan_index", None), config, display)
+    result.resources = resources_of(objects, scope, cluster, display)
     return result
 
 

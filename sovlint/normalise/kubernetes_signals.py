@@ -1,9 +1,11 @@
 """What Kubernetes objects say about their hosting, from the shipped data files.
 
 ``policies/kubernetes-signals.yaml`` (storage provisioners, load-balancer
-annotations, topology labels, cloud-resource controllers) and
-``policies/registries.yaml`` (container registries), loaded once per process.
-The Kubernetes normaliser asks questions; the answers are data.
+annotations, topology labels, cloud-resource controllers),
+``policies/kubernetes-types.yaml`` (the Terraform type a cloud object's API
+group and kind stand for) and ``policies/registries.yaml`` (container
+registries), loaded once per process. The Kubernetes normaliser asks
+questions; the answers are data.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from sovlint.catalog import EEA_COUNTRIES
-from sovlint.datafiles import load_shipped_yaml
+from sovlint.datafiles import load_shipped_yaml, load_yaml_file, policies_dir
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +29,25 @@ class Controller:
     region_fields: tuple[str, ...]
     annotations: tuple[str, ...]
     namespace_annotations: tuple[str, ...]
+    when_unset: str  # what decides the region when the object states none
+
+
+@dataclass(frozen=True, slots=True)
+class CloudType:
+    """What a cloud object's API group and kind stand for (``policies/kubernetes-types.yaml``)."""
+
+    family: str  # controller family (crossplane-upjet-aws, aws-controllers-k8s...)
+    terraform_type: str | None  # None: the Terraform provider has no such resource
+    category: str | None  # said only when there is no Terraform type
+    arm_type: str | None  # Azure Service Operator: the ARM resource type
+
+
+@dataclass(frozen=True, slots=True)
+class LocationDefault:
+    """A location field's default, applied by the API server when the field is absent."""
+
+    field: str  # dotted path, e.g. spec.location
+    value: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,14 +138,61 @@ def controllers() -> tuple[Controller, ...]:
             region_fields=tuple(str(f) for f in e.get("region_fields") or ()),
             annotations=tuple(str(a) for a in e.get("annotations") or ()),
             namespace_annotations=tuple(str(a) for a in e.get("namespace_annotations") or ()),
+            when_unset=str(e.get("when_unset") or "the controller decides at deploy time"),
         )
         for e in _signals().get("infrastructure_controllers") or ()
     )
 
 
+def api_group(api_version: str) -> str:
+    """The API group of an ``apiVersion`` (empty for the core group)."""
+    return api_version.split("/", 1)[0] if "/" in api_version else ""
+
+
+#: (family, Terraform type, category, ARM type) of a kind.
+_TypeRow = tuple[str, str | None, str | None, str | None]
+#: The rows and the location defaults (field, value), by "group/Kind".
+_TypeTables = tuple[dict[str, _TypeRow], dict[str, tuple[str, str]]]
+
+
+@functools.lru_cache(maxsize=1)
+def _type_tables() -> _TypeTables:
+    from sovlint.parse_cache import cached_load
+
+    path = policies_dir() / "kubernetes-types.yaml"
+    return cached_load("data-kubernetes-types", [path], lambda: _read_type_tables(load_yaml_file(path)))
+
+
+def _read_type_tables(data: Any) -> _TypeTables:
+    """Flatten the families of the data file into lookup tables (plain tuples: cached as pickles)."""
+    types: dict[str, _TypeRow] = {}
+    defaults: dict[str, tuple[str, str]] = {}
+    for name, family in ((data or {}).get("families") or {}).items():
+        for key, entry in (family.get("kinds") or {}).items():
+            if isinstance(entry, str):
+                types[key] = (name, entry, None, None)
+            else:
+                types[key] = (name, entry.get("terraform"), entry.get("category"), entry.get("arm"))
+        for key, default in (family.get("location_defaults") or {}).items():
+            defaults[key] = (str(default["field"]), str(default["value"]))
+    return types, defaults
+
+
+def cloud_type(api_version: str, kind: str) -> CloudType | None:
+    """The Terraform type (or category) of a cloud object's group and kind; None when unknown."""
+    found = _type_tables()[0].get(f"{api_group(api_version)}/{kind}")
+    return CloudType(*found) if found is not None else None
+
+
+def location_default(api_version: str, kind: str) -> LocationDefault | None:
+    """The default of a cloud object's location field (a CRD schema default), when it has one."""
+    found = _type_tables()[1].get(f"{api_group(api_version)}/{kind}")
+    return LocationDefault(*found) if found is not None else None
+
+
 def controller_for(api_version: str) -> Controller | None:
     """The controller that owns objects of this ``apiVersion`` (by API group suffix)."""
-    group = api_version.split("/", 1)[0] if "/" in api_version else ""
+    group = api_group(api_version)
     if not group:
         return None
     for controller in controllers():
