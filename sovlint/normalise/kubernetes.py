@@ -39,6 +39,7 @@ annotation ``sovlint.io/ignore: "SOV002: reason"``.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import functools
 import os
@@ -53,6 +54,10 @@ from sovlint.normalise import kubernetes_signals as signals
 from sovlint.normalise.documents import (ParseFailure, SourceDocuments, comment_suppressions,
                                          load_source)
 from sovlint.normalise.saas import endpoints_in, saas_attributes
+from sovlint.placement.interpret import (Placement, as_replica, copies, location_fields, place,
+                                         single_site)
+from sovlint.placement.semantics import SAME_AS_RESOURCE, TypeSemantics, location_semantics
+from sovlint.placement.trees import TreeArguments, camel_case
 from sovlint.suppress import parse_suppression_text
 
 if TYPE_CHECKING:
@@ -237,7 +242,7 @@ def _expand(document: Any, source: SourceDocuments, origin: str | None) -> Itera
 def _sent_to_a_cluster(document: Mapping[str, Any]) -> bool:
     """Not tool configuration or metadata in the shape of an object (``BlueprintMetadata``...)."""
     api_version, kind = document.get("apiVersion"), document.get("kind")
-    annotations = _mapping(_mapping(document.get("metadata")).get("annotations"))
+    annotations = mapping_of(mapping_of(document.get("metadata")).get("annotations"))
     return signals.is_cluster_object(api_version if isinstance(api_version, str) else "",
                                      kind if isinstance(kind, str) else "", annotations)
 
@@ -859,9 +864,42 @@ class _Builder:
                 attributes["arm_type"] = cloud.arm_type
         if isinstance(external, str):
             attributes["external_name"] = external
+        semantics = location_semantics().get(cloud.terraform_type) \
+            if cloud is not None and cloud.terraform_type else None
+        if semantics is not None:  # where the service puts data, as for the same Terraform type
+            return self._placed_cloud_resource(obj, controller, semantics, cloud_tags, attributes,
+                                               _Location(controller.provider, region, unresolved), where)
         return self.resource(obj, obj.kind, obj.name, obj.namespace,
                              _Location(controller.provider, region, unresolved), cloud_tags,
                              attributes=attributes)
+
+    def _placed_cloud_resource(self, obj: KubeObject, controller: signals.Controller,
+                               semantics: TypeSemantics, tags: dict[str, str],
+                               attributes: dict[str, Any], own: _Location, where: str) -> Resource:
+        """A cloud object whose Terraform type has location semantics: its spec (``forProvider``
+        for Crossplane) read under that type's argument names, in camelCase."""
+        spec = mapping_of(obj.data.get("spec"))
+        data = spec.get("forProvider") if isinstance(spec.get("forProvider"), dict) else spec
+        arguments = TreeArguments(data, camel_case)
+        context = _ControllerContext(own, where)
+        placement = place(semantics, arguments, context)
+        if placement.unresolved and own.region is not None:  # the controller's own default
+            scope = next((r.scope for r in semantics.readers if r.scope), None)
+            placement = dataclasses.replace(context.provider_location(zone=False), scope=scope)
+        attributes.update(single_site(semantics, arguments))
+        span = SourceSpan(obj.path, obj.line, obj.end_line)
+        replicas = tuple(as_replica(d.via, d.placement if d.placement.relative != SAME_AS_RESOURCE
+                                    else placement, span)
+                         for d in copies(semantics, arguments, context) if d.of is None)
+        fields = location_fields(placement)
+        resource = self.resource(obj, obj.kind, obj.name, obj.namespace,
+                                 _Location(controller.provider, fields["region"],
+                                           fields["unresolved"]), tags, attributes=attributes)
+        return dataclasses.replace(resource, region_set=fields["region_set"],
+                                   location_scope=fields["location_scope"],
+                                   any_region=fields["any_region"],
+                                   location_origin=fields["location_origin"],
+                                   unresolved=fields["unresolved"], replicas=replicas)
 
     def _owner_location(self, obj: KubeObject, arm_type: str) -> tuple[str | None, str, str | None]:
         """(region, where, why not) of an Azure Service Operator child resource: its owner's location.
@@ -886,6 +924,28 @@ class _Builder:
                 return owners[0].region, f"owner {' -> '.join(chain)}: {owners[0].region_from}", None
             name, arm_type = owners[0].owner, parent
         return None, "", None
+
+
+class _ControllerContext:
+    """The interpreter's view of a cloud object: the location its controller gives it."""
+
+    def __init__(self, own: _Location, where: str):
+        self.own = own
+        self.where = where
+
+    def provider_location(self, zone: bool) -> Placement:
+        """Where the controller puts the object when its spec names no location."""
+        if self.own.region is not None:
+            return Placement(names=(self.own.region,), origin=self.where or None)
+        return Placement(unresolved="; ".join(self.own.unresolved) or "no location is set")
+
+    def locate(self, handle: Any) -> Placement | None:
+        """References between objects (``...Ref``) are not followed."""
+        return None
+
+    def peers(self, path: str, handle: Any) -> list[Placement]:
+        """No global-database groups are declared this way."""
+        return []
 
 
 def _parent_arm_type(arm_type: str) -> str | None:
