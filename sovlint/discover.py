@@ -95,9 +95,9 @@ def sniff_format(path: Path, head: bytes) -> str | None:
     """Decide the format of a file whose extension does not (``None``: not IaC)."""
     name = path.name
     lower = name.lower()
-    if lower.endswith(".tf"):
+    if lower.endswith((".tf", ".tofu")):  # OpenTofu's own extensions too
         return TERRAFORM
-    if lower.endswith(".tf.json"):
+    if lower.endswith((".tf.json", ".tofu.json")):
         return TERRAFORM_JSON
     if lower.endswith(".tfvars") or lower.endswith(".tfvars.json"):
         return TFVARS
@@ -161,15 +161,15 @@ def discover(paths: Iterable[Path], excludes: Iterable[str] = (),
                 result.skipped.append(ScanError(display, "not a regular file; skipped"))
             return
         lower = path.name.lower()
-        if not lower.endswith((".tf", ".json", ".yaml", ".yml", ".tfvars", ".template", ".bicep")) \
-                and lower != "kustomization":
+        if not lower.endswith((".tf", ".tofu", ".json", ".yaml", ".yml", ".tfvars", ".template",
+                               ".bicep")) and lower != "kustomization":
             return
         if st.st_size > max_file_size:
             result.skipped.append(ScanError(
                 display, f"larger than --max-file-size ({st.st_size} > {max_file_size} bytes); skipped"))
             return
         head = b""
-        if not lower.endswith((".tf", ".tfvars", ".bicep")):
+        if not lower.endswith((".tf", ".tofu", ".tfvars", ".bicep")):
             try:
                 head = _read_head(path)
             except OSError:

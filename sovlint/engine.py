@@ -84,7 +84,8 @@ def plan_units(files: Sequence[SourceFile], explicit_files: bool) -> list[WorkUn
         else:
             units.append(WorkUnit(source.format, str(source.path), (source.display,)))
     for directory in sorted(tfvars_dirs - set(tf_dirs)):
-        tf_dirs[directory] = [display_path(p) for p in sorted(Path(directory).glob("*.tf"))]
+        tf_dirs[directory] = [display_path(p) for p in sorted(Path(directory).glob("*.tf*"))
+                              if p.name.endswith((".tf", ".tofu"))]
     for directory, displays in tf_dirs.items():
         units.append(WorkUnit(TERRAFORM, directory, tuple(displays)))
     return units
@@ -185,7 +186,11 @@ def _terraform_unit(unit: WorkUnit, config: Config,
         result.failures.append((failure.path, failure.line, failure.message))
     for path, line, message in module.errors:
         result.errors.append(ScanError(path, message, line))
-    result.calls = sorted(local_module_calls(unit.path, loader.module_config(Path(unit.path))))
+    # module sources may be expressions (OpenTofu 1.8 early evaluation): the directories the
+    # evaluation followed count as called, besides the literal local sources
+    here = real_path(unit.path)
+    result.calls = sorted(local_module_calls(unit.path, loader.module_config(Path(unit.path)))
+                          | {d for d in loader.module_directories() if d != here})
     # the catalog decides providers and argument names: its files are dependencies too
     return result, [*loader.read_paths, *_shipped_data_files(), *map(os.path.abspath, config.catalog)]
 

@@ -1,6 +1,7 @@
 """Terraform module directories -> Resources.
 
-All ``.tf``/``.tf.json`` files of a directory are evaluated together with the
+All ``.tf``/``.tf.json`` files of a directory (and OpenTofu's ``.tofu``/``.tofu.json``,
+which replace the ``.tf`` file of the same name) are evaluated together with the
 variable values Terraform would use; local modules are followed with their
 inputs and ``providers`` maps. Each resource gets its provider (from the
 catalog), the region its configuration pins (per-resource argument, then the
@@ -23,11 +24,12 @@ from sovlint.hcl.syntax import Attribute, Block, HclFile, HclSyntaxError
 from sovlint.model import Replica, Resource, SourceSpan, Suppression
 from sovlint.parse_cache import real_path
 from sovlint.suppress import parse_comment_suppressions
-from sovlint.terraform.instance import MAX_INSTANCES, MAX_MODULE_DEPTH, ModuleInstance, ProviderInstance
+from sovlint.terraform.instance import (MAX_INSTANCES, MAX_MODULE_DEPTH, ModuleInstance, ProviderInstance,
+                                       provider_configuration)
 from sovlint.terraform.module import ModuleConfig, load_module, provider_key
 from sovlint.terraform.values import LazyMapping, OpenMapping, Unknown
 
-TF_SUFFIXES = (".tf", ".tf.json")
+TF_SUFFIXES = (".tf", ".tf.json", ".tofu", ".tofu.json")
 #: count/for_each instances of a module call evaluated one by one.
 MAX_MODULE_INSTANCES = 16
 #: Reasons of the ``Unknown`` values that the evaluator's bounds produce (reported as errors).
@@ -127,9 +129,7 @@ def _read_module(directory: Path) -> tuple[ModuleConfig | None, list[ParseFailur
         names = sorted(os.listdir(directory))
     except OSError:
         return None, failures
-    for name in names:
-        if not name.endswith(TF_SUFFIXES):
-            continue
+    for name in configuration_files(names):
         path = directory / name
         if not path.is_file():
             continue
@@ -139,6 +139,29 @@ def _read_module(directory: Path) -> tuple[ModuleConfig | None, list[ParseFailur
         else:
             files.append(parsed)
     return (load_module(directory, files) if files or names else None), failures
+
+
+def configuration_files(names: Iterable[str]) -> list[str]:
+    """The names of a directory that make its configuration, as OpenTofu reads them.
+
+    ``.tf``, ``.tf.json``, ``.tofu`` and ``.tofu.json`` files; a ``.tofu`` file
+    replaces the ``.tf`` file of the same name (``x.tofu.json`` replaces
+    ``x.tf.json``): opentofu/opentofu@a127607a859b3074c2c36d50f7599e0758f04c99
+    internal/configs/parser_config_dir.go ``filterTfPathsWithTofuAlternatives``,
+    and https://opentofu.org/docs/language/files/ ("Extension Precedence").
+    Terraform ignores ``.tofu`` files, so a directory without them reads the same.
+    """
+    present = set(names)
+    kept = []
+    for name in sorted(present):
+        if not name.endswith(TF_SUFFIXES):
+            continue
+        if name.endswith(".tf") and name[:-3] + ".tofu" in present:
+            continue
+        if name.endswith(".tf.json") and name[:-8] + ".tofu.json" in present:
+            continue
+        kept.append(name)
+    return kept
 
 
 def forget_modules() -> None:
@@ -185,6 +208,10 @@ class TerraformLoader:
             self.read_paths.add(os.path.abspath(failure.path))
         self._modules[key] = config
         return config
+
+    def module_directories(self) -> set[str]:
+        """Real paths of every module directory this loader read (roots and called modules)."""
+        return {str(key) for key, config in self._modules.items() if config is not None}
 
     # ----- variables -----
     def root_inputs(self, directory: Path) -> dict[str, Any]:
@@ -236,7 +263,7 @@ class TerraformLoader:
             block = located.node
             assert isinstance(block, Block)
             key = provider_key(block)
-            providers[key] = ProviderInstance(key, block, located.file.path, module)
+            providers[key] = provider_configuration(key, block, located.file.path, module)
         return providers
 
     def _collect(self, module: ModuleInstance, result: ModuleResult) -> None:
@@ -349,18 +376,7 @@ class TerraformLoader:
                                   f"{address}: module source {source!r} not found"))
             return
         reserved = {"source", "version", "providers", "count", "for_each", "depends_on"}
-        inherited = {k: v for k, v in parent.providers.items() if "." not in k}
         providers_attr = block.body.attribute("providers")
-        if providers_attr is not None:
-            from sovlint.hcl.syntax import ObjectExpr
-
-            if isinstance(providers_attr.expr, ObjectExpr):
-                for key_expr, value_expr in providers_attr.expr.items:
-                    child_key = render(key_expr).strip('"')
-                    parent_key = render(value_expr).strip('"')
-                    target = parent.providers.get(parent_key)
-                    inherited[child_key] = target if target is not None else ProviderInstance(
-                        parent_key, None, None, None)
         # one child per count/for_each instance (same address, SPEC §1); identical results merge
         instances = self._instances(parent, block, file)[:MAX_MODULE_INSTANCES]
         arguments = {a.name: a for a in block.body.attributes if a.name not in reserved}
@@ -368,15 +384,19 @@ class TerraformLoader:
         def argument(extra: Mapping[str, Any]) -> Callable[[str], Any]:
             return lambda input_name: parent.evaluate(arguments[input_name].expr, extra)
 
-        for _key, extra in instances:
+        per_instance: list[tuple[str, ModuleResult]] = []
+        for instance_key, extra in instances:
             # evaluated when the module reads them (in the caller's scope): unused inputs cost nothing
             inputs = LazyMapping(address, list(arguments), argument(extra))
             child = ModuleInstance(config=config, inputs=inputs, address=address, providers={},
                                    load_child=self.module_config, depth=parent.depth + 1,
                                    call_stack=(*parent.call_stack,
                                                real_path(parent.config.directory)))
-            child.providers = self._own_providers(child, inherited)
-            self._collect(child, result)
+            child.providers = self._own_providers(child, passed_providers(parent, providers_attr, extra))
+            child_result = ModuleResult()
+            self._collect(child, child_result)
+            per_instance.append((instance_key, child_result))
+        merge_module_instances(per_instance, result)
 
     def _module_directory(self, base: Path, name: str, source: str, parent_address: str) -> Path | None:
         if source.startswith(("./", "../")):
@@ -460,26 +480,31 @@ class TerraformLoader:
         suppressions = tuple(parse_comment_suppressions(file.comments, block.line, block.end_line,
                                                         span))
         groups: dict[tuple[Any, ...], dict[str, Any]] = {}
+        per_instance = _selects_provider_instance(block)
         for instance_key, extra in self._instances(module, block, file):
+            if per_instance:  # provider = aws.by_region[each.key]: one provider instance each
+                key, provider, provider_text = module.provider_for(block, extra)
+                provider_id = self._provider_id(module, key.split(".")[0], rtype, provider)
             region, unresolved = self._region(module, block, provider, provider_id, extra, provider_text)
             tags = self._tags(module, block, extra)
-            group_key = (region, tuple(unresolved))
+            group_key = (region, tuple(unresolved), provider_id)
             group = groups.setdefault(group_key, {"instances": [], "region": region,
                                                   "unresolved": unresolved, "tags": tags,
-                                                  "extra": extra})
+                                                  "extra": extra, "provider": provider,
+                                                  "provider_id": provider_id})
             if instance_key:
                 group["instances"].append(instance_key)
         if not groups:  # count = 0 / empty for_each: nothing is created
             return []
-        inherited = provider.default_tags() if provider is not None else {}
         resources = []
         for group in groups.values():
+            inherited = group["provider"].default_tags() if group["provider"] is not None else {}
             resources.append(Resource(
                 address=address,
                 resource_type=rtype,
                 source=span,
                 input_format="terraform",
-                provider=provider_id,
+                provider=group["provider_id"],
                 region=group["region"],
                 unresolved=tuple(group["unresolved"]),
                 tags=_string_map(group["tags"]),
@@ -608,6 +633,77 @@ class TerraformLoader:
         from sovlint.normalise.saas import endpoints_in
 
         return endpoints_in(values)
+
+
+def passed_providers(parent: ModuleInstance, providers_attr: Attribute | None,
+                     extra: Mapping[str, Any]) -> dict[str, ProviderInstance]:
+    """The provider configurations a module call gives its child (one module instance).
+
+    Default configurations are inherited; a ``providers`` map passes others,
+    including one instance of an OpenTofu ``for_each`` provider per module
+    instance (``providers = { aws = aws.by_region[each.key] }``).
+    """
+    from sovlint.hcl.syntax import ObjectExpr
+
+    inherited = {k: v for k, v in parent.providers.items() if "." not in k}
+    if providers_attr is None or not isinstance(providers_attr.expr, ObjectExpr):
+        return inherited
+    for key_expr, value_expr in providers_attr.expr.items:
+        child_key = render(key_expr).strip('"')
+        target = parent.select_provider(value_expr, extra)
+        inherited[child_key] = target if target is not None else ProviderInstance(
+            render(value_expr).strip('"'), None, None, None)
+    return inherited
+
+
+def merge_module_instances(per_instance: Sequence[tuple[str, ModuleResult]], result: ModuleResult) -> None:
+    """Add the results of a module call's instances to ``result``.
+
+    Identical instances (the usual case) give their resources once. When the
+    instances differ (a region per instance), every resource carries the
+    module instance keys it stands for in ``instances`` (before its own keys),
+    grouped by location: one entry, hence one finding, per location.
+    """
+    if not per_instance:
+        return
+    for _key, part in per_instance:
+        result.failures.extend(f for f in part.failures if f not in result.failures)
+        result.errors.extend(e for e in part.errors if e not in result.errors)
+
+    def signature(part: ModuleResult) -> list[tuple[Any, ...]]:
+        return [_location_key(r) + (r.instances,) for r in part.resources]
+
+    first = per_instance[0][1]
+    if len(per_instance) == 1 or not per_instance[0][0] or all(
+            signature(part) == signature(first) for _key, part in per_instance[1:]):
+        result.resources.extend(first.resources)
+        return
+    groups: dict[tuple[Any, ...], tuple[Resource, list[str]]] = {}
+    for instance_key, part in per_instance:
+        for resource in part.resources:
+            keys = [instance_key + own for own in resource.instances] or [instance_key]
+            entry = groups.setdefault(_location_key(resource), (resource, []))
+            entry[1].extend(k for k in keys if k not in entry[1])
+    split = {address for address in (key[0] for key in groups)
+             if sum(1 for other in groups if other[0] == address) > 1}
+    for resource, keys in groups.values():
+        # a resource in one place whatever the instance needs no keys (as for count/for_each)
+        named = resource.address in split or bool(resource.instances)
+        result.resources.append(dataclasses.replace(resource, instances=tuple(keys) if named else ()))
+
+
+def _location_key(resource: Resource) -> tuple[Any, ...]:
+    """What tells two resources of one block apart: where they are, what copies they make."""
+    return (resource.address, resource.source.path, resource.source.line, resource.resource_type,
+            resource.provider, resource.region, resource.unresolved, resource.replicas)
+
+
+def _selects_provider_instance(block: Block) -> bool:
+    """Whether ``provider =`` picks one instance of a ``for_each`` provider (``aws.x[each.key]``)."""
+    from sovlint.hcl.syntax import Index
+
+    meta = block.body.attribute("provider")
+    return meta is not None and isinstance(meta.expr, Index)
 
 
 def _mentions_url(expr: Any) -> bool:

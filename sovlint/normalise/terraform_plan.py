@@ -1,4 +1,8 @@
-"""Terraform plan JSON (``terraform show -json plan.out``) -> Resources.
+"""Terraform plan JSON (``terraform show -json plan.out``, and OpenTofu's ``tofu show -json``) -> Resources.
+
+OpenTofu writes the same format (``format_version`` 1.2); its provider
+addresses name ``registry.opentofu.org``, and a provider with ``for_each``
+appears once in ``configuration.provider_config`` with ``each`` references.
 
 Managed resources come from ``planned_values`` (the root module and every
 child module), addressed as the plan writes them (``module.db.aws_db_instance.main[0]``).
@@ -136,6 +140,9 @@ class PlanReader:
             if isinstance(expression.get("constant_value"), str):
                 return expression["constant_value"], None
             references = [r for r in _list(expression.get("references")) if isinstance(r, str)]
+            if references and references[0].startswith("each."):  # OpenTofu provider for_each
+                return None, (f"provider {label}: {name} = {references[0]} (an instance of a provider "
+                              "with for_each: the plan JSON does not say which instance a resource uses)")
             if references:
                 value, why = self.reference_value(references[0], module_path)
                 if isinstance(value, str) and value:

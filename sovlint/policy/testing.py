@@ -17,7 +17,7 @@ from typing import Iterable
 _ANNOTATION = re.compile(r"(?:#|//)\s*sovlint-(expect|ok):\s*([A-Z0-9_, -]+)")
 _JSON_ANNOTATION = re.compile(r'"//"\s*:\s*"sovlint-(expect|ok):\s*([A-Z0-9_, -]+)"')
 _SKIP_LINE = re.compile(r"^\s*(#|//|$)")
-FIXTURE_SUFFIXES = (".tf", ".tf.json", ".yaml", ".yml", ".json", ".tfvars")
+FIXTURE_SUFFIXES = (".tf", ".tf.json", ".tofu", ".tofu.json", ".yaml", ".yml", ".json", ".tfvars")
 
 
 @dataclass(frozen=True)
