@@ -67,6 +67,8 @@ class Config:
     azure_resource_group_location: str | None = None
     var_files: tuple[str, ...] = ()
     variables: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    deploy_env: bool = False  # --deploy-env: regions from the deploy environment (opt-in)
+    provider_regions: Mapping[str, str] = dataclasses.field(default_factory=dict)  # provider id -> region
     require_reason: bool = False
     inline_suppressions: bool = True
     baseline: str | None = None
@@ -211,6 +213,10 @@ def from_file(path: Path | None) -> Config:
         updates["var_files"] = tuple(_relative(base, p) for p in terraform["var_files"])
     if "vars" in terraform:
         updates["variables"] = dict(terraform["vars"])
+    if "deploy_env" in terraform:
+        updates["deploy_env"] = terraform["deploy_env"]
+    if "provider_regions" in terraform:
+        updates["provider_regions"] = dict(terraform["provider_regions"])
     suppressions = data.get("suppressions") or {}
     if "require_reason" in suppressions:
         updates["require_reason"] = suppressions["require_reason"]

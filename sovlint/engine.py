@@ -135,13 +135,31 @@ def _run_unit(unit: WorkUnit, config: Config) -> UnitResult:
         dependencies: Callable[[], list[str]] = lambda: [*inputs, *_shipped_data_files()]
     elif unit.kind in CACHED_MANIFESTS:
         tools = ()
-        dependencies = lambda: _manifest_dependencies(unit)
+        dependencies = lambda: [*_manifest_dependencies(unit), *_plan_deploy_files(unit, config)]
     else:
         return normalise(unit, config)
     key = (unit.kind, os.getcwd(), real_path(unit.path), unit.reported, *tools,
            repr(config.clusters), config.aws_default_region,
-           config.azure_resource_group_location, config.catalog)
+           config.azure_resource_group_location, config.catalog, *_plan_deploy_key(unit, config))
     return cached_unit(key, lambda: (normalise(unit, config), dependencies()))
+
+
+def _plan_deploy_key(unit: WorkUnit, config: Config) -> tuple[object, ...]:
+    """A plan's providers may take their region from the deploy environment (--deploy-env)."""
+    if unit.kind != PLAN:
+        return ()
+    from sovlint.deploy_env import DeployEnvironment
+
+    return DeployEnvironment.from_config(config).cache_key()
+
+
+def _plan_deploy_files(unit: WorkUnit, config: Config) -> list[str]:
+    """The profile files a plan's providers may read (--deploy-env)."""
+    if unit.kind != PLAN:
+        return []
+    from sovlint.deploy_env import DeployEnvironment
+
+    return DeployEnvironment.from_config(config).profile_files()
 
 
 #: Manifest formats whose result depends only on the file and its siblings (cacheable).
@@ -174,9 +192,12 @@ def _terraform_unit(unit: WorkUnit, config: Config,
     """Evaluate one Terraform root directory: (result, files and folders it read)."""
     from sovlint.normalise.terraform import TerraformLoader, TerraformOptions
 
+    from sovlint.deploy_env import DeployEnvironment
+
     result = UnitResult()
+    deploy = DeployEnvironment.from_config(config)
     options = TerraformOptions(variables=config.variables, var_files=config.var_files,
-                               environ=environ)
+                               environ=environ, deploy_environment=deploy)
     loader = TerraformLoader(cached_catalog(config.catalog), options)
     module = loader.evaluate_root(Path(unit.path))
     # the scan keeps what belongs to reported files (a module's files are reported
@@ -192,7 +213,8 @@ def _terraform_unit(unit: WorkUnit, config: Config,
     result.calls = sorted(local_module_calls(unit.path, loader.module_config(Path(unit.path)))
                           | {d for d in loader.module_directories() if d != here})
     # the catalog decides providers and argument names: its files are dependencies too
-    return result, [*loader.read_paths, *_shipped_data_files(), *map(os.path.abspath, config.catalog)]
+    return result, [*loader.read_paths, *_shipped_data_files(), *map(os.path.abspath, config.catalog),
+                    *deploy.profile_files()]
 
 
 def _format_normalisers() -> Mapping[str, Callable[[WorkUnit, Config], UnitResult]]:
@@ -250,9 +272,12 @@ def local_module_calls(directory: str, module: Any) -> set[str]:
 
 def _terraform_key(unit: WorkUnit, config: Config) -> tuple[tuple[object, ...], dict[str, str]]:
     """(the unit-cache key of a Terraform root, the TF_VAR_* variables it is evaluated with)."""
+    from sovlint.deploy_env import DeployEnvironment
+
     environ = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("TF_VAR_")))
     key = ("terraform", os.getcwd(), real_path(unit.path), unit.reported,
-           repr(sorted(config.variables.items())), config.var_files, environ, config.catalog)
+           repr(sorted(config.variables.items())), config.var_files, environ, config.catalog,
+           DeployEnvironment.from_config(config).cache_key())
     return key, dict(environ)
 
 

@@ -103,6 +103,8 @@ class Resource:
     module: str | None = None  # module address for Terraform resources in a module call
     instances: tuple[str, ...] = ()  # count/for_each keys sharing this address and location
     account: str | None = None  # live AWS account id
+    region_source: str | None = None  # where a region the code does not set came from (--deploy-env)
+    root: str | None = None  # the root it was evaluated through, when not its own directory (Terragrunt unit)
     # --- resolved by the catalog ---
     category: str = "other"
     data_class: str | None = None
@@ -155,15 +157,18 @@ class Finding:
     suppression_reason: str | None = None
     remediation: str | None = None
     alternatives: tuple[Alternative, ...] = ()  # concrete ways out (SOV001/002/005/006)
+    region_source: str | None = None  # where the region came from, when the code does not set it
+    root: str | None = None  # the root the resource was evaluated through (a Terragrunt unit)
 
     @property
     def fingerprint(self) -> str:
         """A stable id: rule + address + path (+ discriminator), never line numbers."""
         import hashlib
 
-        key = "\x1f".join(
-            (self.rule, self.address or "", self.source.path, self.discriminator)
-        )
+        parts: tuple[str, ...] = (self.rule, self.address or "", self.source.path, self.discriminator)
+        if self.root:  # two roots deploying one module: two findings
+            parts += (f"root={self.root}",)
+        key = "\x1f".join(parts)
         return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 

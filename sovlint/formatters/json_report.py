@@ -32,6 +32,10 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "suppressed": finding.suppressed,
         "suppression_reason": finding.suppression_reason,
     }
+    if finding.region_source:
+        data["region_source"] = finding.region_source
+    if finding.root:
+        data["root"] = finding.root
     if finding.remediation:
         data["remediation"] = finding.remediation
     if finding.alternatives:
@@ -66,6 +70,10 @@ def resource_dict(resource: Resource) -> dict[str, Any]:
         data["module"] = resource.module
     if resource.account:
         data["account"] = resource.account
+    if resource.region_source:
+        data["region_source"] = resource.region_source
+    if resource.root:
+        data["root"] = resource.root
     return data
 
 

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from sovlint.catalog import ProviderCatalog
+from sovlint.deploy_env import DeployEnvironment
 from sovlint.hcl.render import render
 from sovlint.hcl.syntax import Attribute, Block, HclFile, HclSyntaxError
 from sovlint.model import Replica, Resource, SourceSpan, Suppression
@@ -43,6 +44,7 @@ class TerraformOptions:
     variables: Mapping[str, Any] = field(default_factory=dict)  # --var, config terraform.vars
     var_files: Sequence[str] = ()  # --var-file, config terraform.var_files
     environ: Mapping[str, str] = field(default_factory=dict)  # TF_VAR_*
+    deploy_environment: DeployEnvironment | None = None  # --deploy-env, terraform.provider_regions
 
 
 @dataclass
@@ -505,7 +507,8 @@ class TerraformLoader:
                 source=span,
                 input_format="terraform",
                 provider=group["provider_id"],
-                region=group["region"],
+                region=str(group["region"]) if group["region"] is not None else None,
+                region_source=getattr(group["region"], "origin", None),
                 unresolved=tuple(group["unresolved"]),
                 tags=_string_map(group["tags"]),
                 inherited_tags=_string_map(inherited),
@@ -553,6 +556,9 @@ class TerraformLoader:
         label = provider_text or (provider.key if provider is not None else
                                   block.labels[0].split("_", 1)[0])
         if provider is None or provider.block is None:
+            deployed = self._deploy_region(entry, settings, provider)
+            if deployed is not None:
+                return deployed, []
             return None, [f"provider {label} has no configuration here; its region is set at deploy time"]
         for name in settings.get("provider_region_attributes", ["region"]):
             value = provider.attribute(name)
@@ -563,7 +569,24 @@ class TerraformLoader:
             text = provider.expression(name)
             reason = value.reason if isinstance(value, Unknown) else "not a region name"
             return None, [f"provider {label}: {name} = {text} ({reason})"]
+        deployed = self._deploy_region(entry, settings, provider)
+        if deployed is not None:
+            return deployed, []
         return None, [f"provider {label} sets no region; it comes from the environment at deploy time"]
+
+    def _deploy_region(self, entry: Any, settings: Mapping[str, Any],
+                       provider: ProviderInstance | None) -> str | None:
+        """What the provider reads when the code sets no region (``--deploy-env``,
+        ``terraform.provider_regions``): a region name carrying its origin, or ``None``."""
+        environment = self.options.deploy_environment
+        if environment is None or not environment.active or entry is None:
+            return None
+
+        def setting(name: str) -> Any:
+            return provider.attribute(name) if provider is not None and provider.block is not None else None
+
+        return environment.region_for(entry.id, settings.get("provider_region_attributes", ["region"]),
+                                      setting)
 
     def _parent_region(self, module: ModuleInstance,
                        block: Block) -> tuple[str | None, list[str]] | None:

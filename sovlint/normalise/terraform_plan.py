@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 from sovlint.config import Config
+from sovlint.deploy_env import DeployEnvironment
 from sovlint.model import Replica, Resource, SourceSpan
 from sovlint.normalise.documents import ParseFailure, SourceDocuments, load_source
 
@@ -53,10 +54,12 @@ def _config_address(address: str) -> str:
 class PlanReader:
     """Reads one plan document."""
 
-    def __init__(self, plan: Mapping[str, Any], source: SourceDocuments, catalog: Any):
+    def __init__(self, plan: Mapping[str, Any], source: SourceDocuments, catalog: Any,
+                 deploy: DeployEnvironment | None = None):
         self.plan = plan
         self.source = source
         self.catalog = catalog
+        self.deploy = deploy  # --deploy-env / terraform.provider_regions
         self.configuration = _mapping(plan.get("configuration"))
         self.provider_config = _mapping(self.configuration.get("provider_config"))
         self.variables = _mapping(plan.get("variables"))
@@ -211,8 +214,12 @@ class PlanReader:
             key = self.provider_key(path, address)
             config, module_path = self.provider_entry(key, path, str(resource.get("provider_name", "")))
             label = key or provider or "?"
-            region, why = self.provider_region(
-                config, module_path, list(settings.get("provider_region_attributes", ["region"])), label)
+            attributes = list(settings.get("provider_region_attributes", ["region"]))
+            region, why = self.provider_region(config, module_path, attributes, label)
+            if why and _sets_no_region(config, attributes) and self.deploy is not None:
+                region = self.deploy.region_for(provider, attributes,
+                                                lambda name: _constant(config, name))
+                why = None if region is not None else why
             if why:
                 unresolved.append(why)
         tags = {str(k): str(v) for k, v in _mapping(values.get("tags") or values.get("labels")).items()
@@ -225,7 +232,8 @@ class PlanReader:
         module = ".".join(f"module.{n}" for n in path) or None
         return Resource(
             address=address, resource_type=kind, source=span, input_format=INPUT_FORMAT,
-            provider=provider, region=region, unresolved=tuple(unresolved), tags=tags,
+            provider=provider, region=str(region) if region is not None else None,
+            region_source=getattr(region, "origin", None), unresolved=tuple(unresolved), tags=tags,
             inherited_tags=inherited, replicas=tuple(self.replicas(kind, values, span)),
             attributes=_facts(kind, values), module=module,
         )
@@ -273,6 +281,18 @@ class PlanReader:
                        declared_at=span)
 
 
+def _sets_no_region(entry: Mapping[str, Any] | None, attributes: list[str]) -> bool:
+    """A provider configuration (or none at all) without any of the region arguments."""
+    expressions = _mapping(entry.get("expressions")) if entry is not None else {}
+    return not any(name in expressions for name in attributes)
+
+
+def _constant(entry: Mapping[str, Any] | None, name: str) -> Any:
+    """A provider argument the plan writes as a constant (``profile``), else ``None``."""
+    expressions = _mapping(entry.get("expressions")) if entry is not None else {}
+    return _mapping(expressions.get(name)).get("constant_value")
+
+
 def _facts(kind: str, values: Mapping[str, Any]) -> dict[str, Any]:
     """Redundancy settings (SOV009), read by the Terraform facts table when it is available."""
     try:
@@ -295,5 +315,9 @@ def normalise_terraform_plan(unit: Any, config: Config) -> Any:
     if not isinstance(plan, dict):
         result.failures.append((unit.reported[0], 1, "a plan must be a JSON object"))
         return result
-    result.resources = PlanReader(plan, loaded, cached_catalog(config.catalog)).resources()
+    from sovlint.deploy_env import DeployEnvironment
+
+    deploy = DeployEnvironment.from_config(config)
+    result.resources = PlanReader(plan, loaded, cached_catalog(config.catalog),
+                                  deploy if deploy.active else None).resources()
     return result

@@ -192,11 +192,16 @@ def render_message(template: str, view: Mapping[str, Any]) -> str:
 
 def _finding(policy: Policy, resource: Resource, view: Mapping[str, Any],
              discriminator: str) -> Finding:
+    message = render_message(policy.message, view)
+    if resource.region_source and resource.region:  # --deploy-env: say where the region came from
+        message += f" (region {resource.region} from {resource.region_source})"
+    if resource.root:
+        message += f" [unit {resource.root}]"
     return Finding(
         rule=policy.id,
         name=policy.name,
         severity=policy.severity,
-        message=render_message(policy.message, view),
+        message=message,
         source=resource.source,
         address=resource.address,
         resource_type=resource.resource_type,
@@ -207,6 +212,8 @@ def _finding(policy: Policy, resource: Resource, view: Mapping[str, Any],
         data_class=resource.data_class,
         discriminator=discriminator,
         remediation=render_message(policy.remediation, view) if policy.remediation else None,
+        region_source=resource.region_source,
+        root=resource.root,
     )
 
 

@@ -48,6 +48,7 @@ class PluginCheck:
                 region=resource.canonical_region or resource.region, country=resource.country,
                 countries=resource.countries, data_class=resource.data_class, discriminator=str(index) if index else "",
                 remediation=getattr(self.rule, "remediation", None),
+                region_source=resource.region_source, root=resource.root,
             )
 
 
