@@ -18,8 +18,9 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from sovlint.config import Config
 from sovlint.discover import (ARM, ARM_PARAMETERS, CLOUDFORMATION, HELM_CHART, KUBERNETES,
-                              KUSTOMIZATION, PLAN, TERRAFORM, TERRAFORM_JSON, TFVARS, UNREADABLE,
-                              SourceFile, discover, display_path)
+                              KUSTOMIZATION, PLAN, TERRAFORM, TERRAFORM_JSON, TERRAGRUNT,
+                              TERRAGRUNT_INCLUDE, TFVARS, UNREADABLE, SourceFile, discover,
+                              display_path)
 from sovlint.model import Finding, Resource, ScanError, Severity, SourceSpan
 from sovlint.parse_cache import real_path
 from sovlint.policy.load import Policy
@@ -73,8 +74,11 @@ def plan_units(files: Sequence[SourceFile], explicit_files: bool) -> list[WorkUn
     units: list[WorkUnit] = []
     tf_dirs: dict[str, list[str]] = {}
     tfvars_dirs: set[str] = set()
+    terragrunt: dict[str, list[str]] = {}  # unit file -> reported files
     for source in files:
-        if source.format in (TERRAFORM, TERRAFORM_JSON):
+        if source.format in (TERRAGRUNT, TERRAGRUNT_INCLUDE):
+            _plan_terragrunt(source, terragrunt)
+        elif source.format in (TERRAFORM, TERRAFORM_JSON):
             tf_dirs.setdefault(str(source.path.parent), []).append(source.display)
         elif source.format == TFVARS:
             # read with their module; a variables file given alone (pre-commit) checks its module
@@ -88,7 +92,21 @@ def plan_units(files: Sequence[SourceFile], explicit_files: bool) -> list[WorkUn
                               if p.name.endswith((".tf", ".tofu"))]
     for directory, displays in tf_dirs.items():
         units.append(WorkUnit(TERRAFORM, directory, tuple(displays)))
+    for unit_file, displays in terragrunt.items():
+        units.append(WorkUnit(TERRAGRUNT, unit_file, tuple(dict.fromkeys(displays))))
     return units
+
+
+def _plan_terragrunt(source: SourceFile, units: dict[str, list[str]]) -> None:
+    """A ``terragrunt.hcl`` is a unit; another ``.hcl`` named on the command line (``root.hcl``,
+    pre-commit) stands for the units below its folder, which are the ones that can include it."""
+    if source.format == TERRAGRUNT:
+        units.setdefault(str(source.path), []).append(source.display)
+        return
+    from sovlint.terragrunt.unit import units_below
+
+    for unit_file in units_below(source.path.parent):
+        units.setdefault(str(unit_file), []).extend((display_path(unit_file), source.display))
 
 
 def run_unit(unit: WorkUnit, config: Config, skip_dirs: frozenset[str] = frozenset()) -> UnitResult:
@@ -117,6 +135,12 @@ def _run_unit(unit: WorkUnit, config: Config) -> UnitResult:
 
         key, environ = _terraform_key(unit, config)
         return cached_unit(key, lambda: _terraform_unit(unit, config, environ))
+    if unit.kind == TERRAGRUNT:
+        from sovlint.parse_cache import cached_unit
+        from sovlint.terragrunt.unit import evaluate_unit
+
+        return cached_unit(_terragrunt_key(unit, config), lambda: _with_shipped_files(
+            evaluate_unit(unit.path, unit.reported[0], config, cached_catalog(config.catalog)), config))
     if unit.kind == UNREADABLE:
         result.failures.append((unit.reported[0], None, "cannot read file"))
         return result
@@ -217,6 +241,26 @@ def _terraform_unit(unit: WorkUnit, config: Config,
                     *deploy.profile_files()]
 
 
+def _terragrunt_key(unit: WorkUnit, config: Config) -> tuple[object, ...]:
+    """The unit-cache key of a Terragrunt unit: what it is evaluated with besides files.
+
+    With --deploy-env, ``get_env`` may read any variable: the whole environment is in the key.
+    """
+    from sovlint.deploy_env import DeployEnvironment
+
+    key, _ = _terraform_key(unit, config)
+    deploy = DeployEnvironment.from_config(config)
+    everything = tuple(sorted(deploy.environ.items())) if deploy.read_environment else ()
+    return ("terragrunt", *key, everything)
+
+
+def _with_shipped_files(outcome: tuple[UnitResult, list[str]],
+                        config: Config) -> tuple[UnitResult, list[str]]:
+    """A unit's result with the catalog among what it depends on."""
+    result, read = outcome
+    return result, [*read, *_shipped_data_files(), *map(os.path.abspath, config.catalog)]
+
+
 def _format_normalisers() -> Mapping[str, Callable[[WorkUnit, Config], UnitResult]]:
     """Normalisers of the manifest formats (each imports its module only when called)."""
     from sovlint.normalise import formats
@@ -239,10 +283,11 @@ def cached_catalog(extra: Sequence[str]) -> Any:
 
 def _called(units: Sequence[WorkUnit], calls: Mapping[str, Iterable[str]]) -> frozenset[str]:
     """The scanned Terraform directories that another one calls, from each unit's local calls."""
-    scanned = {real_path(u.path) for u in units if u.kind == TERRAFORM}
+    roots = (TERRAFORM, TERRAGRUNT)  # a Terragrunt unit calls the module it deploys, and its includes
+    scanned = {real_path(u.path) for u in units if u.kind in roots}
     called: set[str] = set()
     for unit in units:
-        if unit.kind != TERRAFORM:
+        if unit.kind not in roots:
             continue
         here = real_path(unit.path)
         called.update(t for t in calls.get(unit.path, ()) if t in scanned and t != here)
@@ -430,8 +475,12 @@ def scan(paths: Sequence[Path], config: Config, explicit_files: bool = False,
     # of directories that another scanned directory calls as a module are dropped.
     results = collect(units, config, config.jobs, progress)
     called = _called(units, {u.path: r.calls for u, r in zip(units, results)})
-    results = [r for u, r in zip(units, results)
-               if not (u.kind == TERRAFORM and real_path(u.path) in called)]
+    kept = [(u, r) for u, r in zip(units, results)
+            if not (u.kind in (TERRAFORM, TERRAGRUNT) and real_path(u.path) in called)]
+    results = [r for _, r in kept]
+    # a unit's findings are at the module's files, wherever they are (SPEC §8, Terragrunt)
+    reported_files |= {path for u, r in kept if u.kind == TERRAGRUNT
+                       for path in [*(x.source.path for x in r.resources), *(f[0] for f in r.failures)]}
     raw: list[Resource] = []
     errors: list[ScanError] = [*found.errors, *found.skipped]
     for unit_result in results:
@@ -496,7 +545,7 @@ def _reported_only(resources: Iterable[Resource], reported: set[str]) -> list[Re
         if resource.source.path not in reported and resource.resource_type != FILE_RESOURCE_TYPE:
             continue
         key = (resource.address, resource.source.path, resource.source.line, resource.region,
-               resource.instances, resource.resource_type)
+               resource.instances, resource.resource_type, resource.root)
         if key in seen:
             continue
         seen.add(key)

@@ -216,22 +216,28 @@ class TerraformLoader:
         return {str(key) for key, config in self._modules.items() if config is not None}
 
     # ----- variables -----
-    def root_inputs(self, directory: Path) -> dict[str, Any]:
-        """Variable values with Terraform's precedence (lowest first)."""
+    def root_inputs(self, directory: Path, overlays: Sequence[Path] = ()) -> dict[str, Any]:
+        """Variable values with Terraform's precedence (lowest first).
+
+        ``overlays`` are folders whose files are copied over ``directory``
+        before Terraform runs (a Terragrunt unit's folder): their variables
+        files replace those of the same name.
+        """
         values: dict[str, Any] = {}
         for name, value in sorted(self.options.environ.items()):
             if name.startswith("TF_VAR_"):
                 values[name[len("TF_VAR_"):]] = value
-        auto = []
-        for name in ("terraform.tfvars", "terraform.tfvars.json"):
-            if (directory / name).is_file():
-                auto.append(directory / name)
-        try:
-            auto += sorted(p for p in directory.iterdir()
-                           if p.name.endswith((".auto.tfvars", ".auto.tfvars.json")))
-        except OSError:
-            pass
-        self.read_paths.add(str(directory.resolve()))
+        found: dict[str, Path] = {}
+        for folder in (directory, *overlays):
+            try:
+                found.update((p.name, p) for p in folder.iterdir()
+                             if p.name in ("terraform.tfvars", "terraform.tfvars.json")
+                             or p.name.endswith((".auto.tfvars", ".auto.tfvars.json")))
+            except OSError:
+                pass
+            self.read_paths.add(str(folder.resolve()))
+        auto = [found[n] for n in ("terraform.tfvars", "terraform.tfvars.json") if n in found]
+        auto += [found[n] for n in sorted(found) if n.endswith((".auto.tfvars", ".auto.tfvars.json"))]
         for path in [*auto, *(Path(p) for p in self.options.var_files)]:
             self.read_paths.add(os.path.abspath(path))
             parsed = parse_terraform_file(path, os.path.relpath(path))
