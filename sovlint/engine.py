@@ -137,10 +137,8 @@ def _run_unit(unit: WorkUnit, config: Config) -> UnitResult:
         return cached_unit(key, lambda: _terraform_unit(unit, config, environ))
     if unit.kind == TERRAGRUNT:
         from sovlint.parse_cache import cached_unit
-        from sovlint.terragrunt.unit import evaluate_unit
 
-        return cached_unit(_terragrunt_key(unit, config), lambda: _with_shipped_files(
-            evaluate_unit(unit.path, unit.reported[0], config, cached_catalog(config.catalog)), config))
+        return cached_unit(_terragrunt_key(unit, config), lambda: _terragrunt_unit(unit, config))
     if unit.kind == UNREADABLE:
         result.failures.append((unit.reported[0], None, "cannot read file"))
         return result
@@ -254,10 +252,11 @@ def _terragrunt_key(unit: WorkUnit, config: Config) -> tuple[object, ...]:
     return ("terragrunt", *key, everything)
 
 
-def _with_shipped_files(outcome: tuple[UnitResult, list[str]],
-                        config: Config) -> tuple[UnitResult, list[str]]:
-    """A unit's result with the catalog among what it depends on."""
-    result, read = outcome
+def _terragrunt_unit(unit: WorkUnit, config: Config) -> tuple[UnitResult, list[str]]:
+    """Evaluate one Terragrunt unit (imported only when the unit cache has no valid result)."""
+    from sovlint.terragrunt.unit import evaluate_unit
+
+    result, read = evaluate_unit(unit.path, unit.reported[0], config, cached_catalog(config.catalog))
     return result, [*read, *_shipped_data_files(), *map(os.path.abspath, config.catalog)]
 
 
