@@ -431,3 +431,39 @@ def test_a_cached_unit_follows_every_file_it_read(live: Path, run_cli: Any, tmp_
     qa = next(r for r in doc["resources"] if r["root"] == "live/staging/us-east-1/database"
               and r["address"] == "aws_db_instance.this")
     assert qa["data_class"] == "public"
+
+
+def test_sarif_and_text_name_the_unit(live: Path, run_cli: Any) -> None:
+    import json
+
+    code, out, err = run_cli("scan", ".", "--format", "sarif", cwd=live)
+    assert code == 1, err
+    results = json.loads(out)["runs"][0]["results"]
+    roots = sorted(r["properties"]["root"] for r in results if r["ruleId"] == "SOV002")
+    assert roots == ["live/prod/eu-west-3/database", "live/staging/us-east-1/database"]
+    code, out, _ = run_cli("scan", ".", "--no-color", cwd=live)
+    assert "[unit live/staging/us-east-1/database]" in out
+
+
+def test_extra_arguments_var_files(tmp_path: Path, scan_json: Any) -> None:
+    """The documented ``common.tfvars`` pattern of ``get_parent_terragrunt_dir``."""
+    write_tree(tmp_path, {
+        "root.hcl": """
+terraform {
+  extra_arguments "common_vars" {
+    commands = get_terraform_commands_that_need_vars()
+    required_var_files = ["${get_parent_terragrunt_dir()}/common.tfvars"]
+    optional_var_files = ["${get_terragrunt_dir()}/absent.tfvars"]
+  }
+}
+""",
+        "common.tfvars": 'region = "eu-west-3"\n',
+        "app/terragrunt.hcl": 'include "root" {\n  path = find_in_parent_folders("root.hcl")\n}\n'
+                              'terraform {\n  source = "../module"\n}\n'
+                              'inputs = {\n  region = "us-east-1"\n}\n',
+        "module/main.tf": 'variable "region" {}\nprovider "aws" {\n  region = var.region\n}\n'
+                          'resource "aws_s3_bucket" "b" {}\n',
+    })
+    _, doc = scan_json(".", cwd=tmp_path)
+    # -var-file wins over inputs (TF_VAR_*), as with Terraform run by Terragrunt
+    assert [r["region"] for r in doc["resources"]] == ["eu-west-3"]
