@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import stat
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -108,7 +109,19 @@ def evaluate_unit(unit_path: str, reported: str, config: Config,
 
 
 def _parse(path: Path) -> HclFile | ParseFailure:
-    return parse_terraform_file(path, display_path(path))
+    """A Terragrunt file: a regular file within the size limit, parsed (cached) as HCL."""
+    from sovlint.discover import DEFAULT_MAX_FILE_SIZE
+
+    display = display_path(path)
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        return ParseFailure(display, None, f"cannot read: {exc.strerror or exc}")
+    if not stat.S_ISREG(st.st_mode):
+        return ParseFailure(display, None, "not a regular file; not read")
+    if st.st_size > DEFAULT_MAX_FILE_SIZE:
+        return ParseFailure(display, None, f"larger than {DEFAULT_MAX_FILE_SIZE} bytes; not read")
+    return parse_terraform_file(path, display)
 
 
 def _tfvars(path: Path) -> object:
