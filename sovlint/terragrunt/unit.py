@@ -108,6 +108,19 @@ def evaluate_unit(unit_path: str, reported: str, config: Config,
     return result, dependencies
 
 
+def deployed_directory(unit_path: str, config: Config) -> Path | None:
+    """The module folder a unit deploys (``None``: remote, unknown or missing), without
+    evaluating the module: for graphs of which roots use which module folders."""
+    unit_file = Path(os.path.abspath(unit_path))
+    reader = ConfigReader(unit_file, DeployEnvironment.from_config(config), display_path, _parse,
+                          _tfvars, allowed_roots=[Path(real_path(os.getcwd()))])
+    try:
+        settings = reader.unit_settings()
+    except TerragruntError:
+        return None
+    return _module_directory(settings, unit_file.parent, reader)[0]
+
+
 def _parse(path: Path) -> HclFile | ParseFailure:
     """A Terragrunt file: a regular file within the size limit, parsed (cached) as HCL."""
     from sovlint.discover import DEFAULT_MAX_FILE_SIZE

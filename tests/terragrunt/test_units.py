@@ -467,3 +467,14 @@ terraform {
     _, doc = scan_json(".", cwd=tmp_path)
     # -var-file wins over inputs (TF_VAR_*), as with Terraform run by Terragrunt
     assert [r["region"] for r in doc["resources"]] == ["eu-west-3"]
+
+
+def test_the_module_folder_a_unit_deploys(live: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a graph of roots and module folders needs (pull-request mode), without evaluating."""
+    from sovlint.config import Config
+    from sovlint.terragrunt.unit import deployed_directory
+
+    monkeypatch.chdir(live)
+    assert deployed_directory("live/prod/eu-west-3/database/terragrunt.hcl", Config()) == \
+        live / "modules" / "database"
+    assert deployed_directory("live/prod/eu-west-3/exports/terragrunt.hcl", Config()) is None
