@@ -478,3 +478,14 @@ def test_the_module_folder_a_unit_deploys(live: Path, monkeypatch: pytest.Monkey
     assert deployed_directory("live/prod/eu-west-3/database/terragrunt.hcl", Config()) == \
         live / "modules" / "database"
     assert deployed_directory("live/prod/eu-west-3/exports/terragrunt.hcl", Config()) is None
+
+
+def test_the_inventory_names_the_unit(live: Path, run_cli: Any) -> None:
+    import csv
+    import io
+
+    code, out, err = run_cli("inventory", ".", "--format", "csv", cwd=live)
+    assert code == 0, err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert sorted((r["region"], r["root"]) for r in rows if r["address"] == "aws_db_instance.this") == [
+        ("eu-west-3", "live/prod/eu-west-3/database"), ("us-east-1", "live/staging/us-east-1/database")]
