@@ -14,8 +14,9 @@ if TYPE_CHECKING:
     from sovlint.remediation import WayOut
 
 COLUMNS = ("address", "resource_type", "path", "line", "provider", "category", "region",
-           "country", "exposures", "data_class", "replicas", "unresolved", "alternatives",
-           "root")  # root: the Terragrunt unit that deploys the resource (last: an added column)
+           "country", "exposures", "data_class", "replicas", "unresolved",
+           "root",  # the Terragrunt unit that deploys the resource
+           "alternatives")
 
 
 def _row(resource: Resource) -> dict[str, Any]:
