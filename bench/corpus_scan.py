@@ -4,8 +4,8 @@
     python bench/corpus_scan.py [CORPUS]      (default: ../shared/corpus)
 
 Prints: files, resources, data-bearing resources and how many have a country,
-findings by rule, errors, wall time and peak memory of the scan (a child
-process, cold parse cache), the share of resources of known providers whose
+findings by rule, errors, OpenTofu files and Terragrunt units found and
+evaluated, wall time and peak memory of the scan (a child process, cold parse cache), the share of resources of known providers whose
 type is in the type->category map, and the startup time of `sovlint --version`.
 """
 
@@ -58,6 +58,14 @@ def main() -> int:
     print(f"findings by rule: {dict(sorted(by_rule.items()))}")
     print(f"resources by file suffix: {dict(sorted(by_format.items()))}")
     print(f"errors: {len(doc['errors'])}; SOV900: {by_rule.get('SOV900', 0)}")
+    tofu = [p for p in corpus.rglob("*") if p.name.endswith((".tofu", ".tofu.json")) and p.is_file()]
+    units = [p for p in corpus.rglob("terragrunt.hcl*") if p.name in ("terragrunt.hcl", "terragrunt.hcl.json")
+             and ".terragrunt-cache" not in p.parts]
+    through = {r["root"] for r in resources if r.get("root")}
+    print(f"OpenTofu files (.tofu, .tofu.json): {len(tofu)}; resources in them: "
+          f"{sum(1 for r in resources if r['path'].endswith(('.tofu', '.tofu.json')))}")
+    print(f"Terragrunt units (terragrunt.hcl): {len(units)}; units evaluated (resources naming their "
+          f"unit): {len(through)}; resources through units: {sum(1 for r in resources if r.get('root'))}")
     warm, _ = sovlint("scan", ".", "--format", "json", cwd=corpus, env=env)
     print(f"warm re-scan (parse cache filled): {warm:.1f} s")
 

@@ -260,8 +260,9 @@ class ProviderCatalog:
     def provider_for_source(self, source: str) -> str | None:
         """The provider id for a ``required_providers`` source address."""
         source = source.lower()
-        if source.startswith("registry.terraform.io/"):
-            source = source[len("registry.terraform.io/") :]
+        for registry in ("registry.terraform.io/", "registry.opentofu.org/"):  # the public registries
+            if source.startswith(registry):
+                source = source[len(registry):]
         return self._sources_to_provider.get(source)
 
     def resolve_region(self, provider_id: str | None, name: str) -> Region | None:

@@ -225,6 +225,8 @@ def _scan_flags(kwargs: dict[str, Any]) -> dict[str, Any]:
         flags["workspace"] = kwargs["workspace"]
     if kwargs.get("fetch_modules"):
         flags["fetch_modules"] = True
+    if kwargs.get("deploy_env"):
+        flags["deploy_env"] = True
     return flags
 
 
@@ -278,6 +280,9 @@ def _scan_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--no-cache", is_flag=True, help="Do not use the parse cache."),
         click.option("--hcl-backend", type=click.Choice(["auto", "hcl2", "treesitter"]),
                      help="HCL parser: python-hcl2, tree-sitter (sovlint[fast]), or auto (default)."),
+        click.option("--deploy-env", is_flag=True,
+                     help="Where the code sets no region, read the provider's from the environment "
+                          "(AWS_REGION, SCW_DEFAULT_REGION, profiles...), as it would at deploy time."),
     ])
 
 

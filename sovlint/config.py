@@ -69,6 +69,8 @@ class Config:
     variables: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     workspace: str | None = None  # the value of terraform.workspace (unknown when not given)
     fetch_modules: bool = False  # fetch remote modules with the user's terraform/tofu get
+    deploy_env: bool = False  # --deploy-env: regions from the deploy environment (opt-in)
+    provider_regions: Mapping[str, str] = dataclasses.field(default_factory=dict)  # provider id -> region
     require_reason: bool = False
     inline_suppressions: bool = True
     baseline: str | None = None
@@ -217,6 +219,10 @@ def from_file(path: Path | None) -> Config:
         updates["workspace"] = terraform["workspace"]
     if "fetch_modules" in terraform:
         updates["fetch_modules"] = terraform["fetch_modules"]
+    if "deploy_env" in terraform:
+        updates["deploy_env"] = terraform["deploy_env"]
+    if "provider_regions" in terraform:
+        updates["provider_regions"] = dict(terraform["provider_regions"])
     suppressions = data.get("suppressions") or {}
     if "require_reason" in suppressions:
         updates["require_reason"] = suppressions["require_reason"]

@@ -4,7 +4,10 @@ Directories are walked once. VCS folders and ``.terraform/`` are skipped,
 symbolic links are not followed, special files (FIFOs, devices) are never
 opened. Where the extension is ambiguous (``.json``, ``.yaml``) the content
 decides: a Terraform plan, a CloudFormation template, an ARM template, a
-Kubernetes manifest, or none of them (ignored without noise).
+Kubernetes manifest, or none of them (ignored without noise). Each
+``terragrunt.hcl`` is a Terragrunt unit; another ``.hcl`` file (``root.hcl``)
+is read through the units that include it, or, named on the command line,
+stands for the units below its folder.
 """
 
 from __future__ import annotations
@@ -36,7 +39,12 @@ ARM_PARAMETERS = "arm-parameters"
 HELM_CHART = "helm-chart"
 KUSTOMIZATION = "kustomization"
 BICEP = "bicep"
+TERRAGRUNT = "terragrunt"  # a unit: terragrunt.hcl / terragrunt.hcl.json
+TERRAGRUNT_INCLUDE = "terragrunt-include"  # another .hcl given by name (root.hcl): the units below it
 UNREADABLE = "unreadable"
+#: ``.hcl`` files that are not Terragrunt configuration (lock files, Packer, tests, Nomad, stacks).
+NOT_TERRAGRUNT = re.compile(r"(^\.terraform\.lock\.hcl$|\.(pkr|tftest|tofutest|nomad)\.hcl$|"
+                            r"^terragrunt\.(stack|values)\.hcl$)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,9 +103,11 @@ def sniff_format(path: Path, head: bytes) -> str | None:
     """Decide the format of a file whose extension does not (``None``: not IaC)."""
     name = path.name
     lower = name.lower()
-    if lower.endswith(".tf"):
+    if lower in ("terragrunt.hcl", "terragrunt.hcl.json"):
+        return TERRAGRUNT
+    if lower.endswith((".tf", ".tofu")):  # OpenTofu's own extensions too
         return TERRAFORM
-    if lower.endswith(".tf.json"):
+    if lower.endswith((".tf.json", ".tofu.json")):
         return TERRAFORM_JSON
     if lower.endswith(".tfvars") or lower.endswith(".tfvars.json"):
         return TFVARS
@@ -167,17 +177,22 @@ def discover(paths: Iterable[Path], excludes: Iterable[str] = (),
                 result.skipped.append(ScanError(display, "not scanned: not a regular file"))
             return
         lower = path.name.lower()
-        if not lower.endswith((".tf", ".json", ".yaml", ".yml", ".tfvars", ".template", ".bicep")) \
-                and lower != "kustomization":
+        if lower.endswith(".hcl"):
+            if lower != "terragrunt.hcl" and (not explicit or NOT_TERRAGRUNT.search(lower)):
+                return  # read through the units that use it
+        elif not lower.endswith((".tf", ".tofu", ".json", ".yaml", ".yml", ".tfvars", ".template",
+                                 ".bicep")) and lower != "kustomization":
             return
         head = b""
-        if not lower.endswith((".tf", ".tfvars", ".bicep")):
+        if not lower.endswith((".tf", ".tofu", ".tfvars", ".bicep", ".hcl")):
             try:  # the head decides whether a .json/.yaml is infrastructure code (bounded read)
                 head = _read_head(path)
             except OSError:
                 result.files.append(SourceFile(path, display, UNREADABLE))
                 return
         fmt = sniff_format(path, head)
+        if fmt is None and lower.endswith(".hcl"):
+            fmt = TERRAGRUNT_INCLUDE
         if fmt is None:
             return
         if any(display.startswith(root + os.sep) for root in helm_roots) and fmt != HELM_CHART:

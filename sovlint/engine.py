@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 from sovlint.config import Config
 from sovlint.discover import (ARM, ARM_PARAMETERS, CLOUDFORMATION, HELM_CHART, KUBERNETES,
-                              KUSTOMIZATION, PLAN, TERRAFORM, TERRAFORM_JSON, TFVARS, UNREADABLE,
-                              SourceFile, discover, display_path)
+                              KUSTOMIZATION, PLAN, TERRAFORM, TERRAFORM_JSON, TERRAGRUNT,
+                              TERRAGRUNT_INCLUDE, TFVARS, UNREADABLE, SourceFile, discover,
+                              display_path)
 from sovlint.model import Finding, Resource, ScanError, Severity, SourceSpan
 from sovlint.parse_cache import real_path
 from sovlint.policy.load import Policy
@@ -92,8 +93,11 @@ def plan_units(files: Sequence[SourceFile], explicit_files: bool) -> list[WorkUn
     units: list[WorkUnit] = []
     tf_dirs: dict[str, list[str]] = {}
     tfvars_dirs: set[str] = set()
+    terragrunt: dict[str, list[str]] = {}  # unit file -> reported files
     for source in files:
-        if source.format in (TERRAFORM, TERRAFORM_JSON):
+        if source.format in (TERRAGRUNT, TERRAGRUNT_INCLUDE):
+            _plan_terragrunt(source, terragrunt)
+        elif source.format in (TERRAFORM, TERRAFORM_JSON):
             tf_dirs.setdefault(str(source.path.parent), []).append(source.display)
         elif source.format == TFVARS:
             # read with their module; a variables file given alone (pre-commit) checks its module
@@ -103,10 +107,25 @@ def plan_units(files: Sequence[SourceFile], explicit_files: bool) -> list[WorkUn
         else:
             units.append(WorkUnit(source.format, str(source.path), (source.display,)))
     for directory in sorted(tfvars_dirs - set(tf_dirs)):
-        tf_dirs[directory] = [display_path(p) for p in sorted(Path(directory).glob("*.tf"))]
+        tf_dirs[directory] = [display_path(p) for p in sorted(Path(directory).glob("*.tf*"))
+                              if p.name.endswith((".tf", ".tofu"))]
     for directory, displays in tf_dirs.items():
         units.append(WorkUnit(TERRAFORM, directory, tuple(displays)))
+    for unit_file, displays in terragrunt.items():
+        units.append(WorkUnit(TERRAGRUNT, unit_file, tuple(dict.fromkeys(displays))))
     return units
+
+
+def _plan_terragrunt(source: SourceFile, units: dict[str, list[str]]) -> None:
+    """A ``terragrunt.hcl`` is a unit; another ``.hcl`` named on the command line (``root.hcl``,
+    pre-commit) stands for the units below its folder, which are the ones that can include it."""
+    if source.format == TERRAGRUNT:
+        units.setdefault(str(source.path), []).append(source.display)
+        return
+    from sovlint.terragrunt.unit import units_below
+
+    for unit_file in units_below(source.path.parent):
+        units.setdefault(str(unit_file), []).extend((display_path(unit_file), source.display))
 
 
 def run_unit(unit: WorkUnit, config: Config, skip_dirs: frozenset[str] = frozenset()) -> UnitResult:
@@ -135,6 +154,10 @@ def _run_unit(unit: WorkUnit, config: Config) -> UnitResult:
 
         key, environ = _terraform_key(unit, config)
         return cached_unit(key, lambda: _terraform_unit(unit, config, environ))
+    if unit.kind == TERRAGRUNT:
+        from sovlint.parse_cache import cached_unit
+
+        return cached_unit(_terragrunt_key(unit, config), lambda: _terragrunt_unit(unit, config))
     if unit.kind == UNREADABLE:
         result.failures.append((unit.reported[0], None, "cannot read file"))
         return result
@@ -153,14 +176,33 @@ def _run_unit(unit: WorkUnit, config: Config) -> UnitResult:
         dependencies: Callable[[], list[str]] = lambda: [*inputs, *_shipped_data_files()]
     elif unit.kind in CACHED_MANIFESTS:
         tools = ()
-        dependencies = lambda: _manifest_dependencies(unit)
+        dependencies = lambda: [*_manifest_dependencies(unit), *_plan_deploy_files(unit, config)]
     else:
         return normalise(unit, config)
     key = (unit.kind, os.getcwd(), real_path(unit.path), unit.reported, *tools,
            repr(config.clusters), config.aws_default_region,
            config.azure_resource_group_location, config.catalog,
-           unit.scan_index.digest if unit.scan_index is not None else None)
+           unit.scan_index.digest if unit.scan_index is not None else None,
+           *_plan_deploy_key(unit, config))
     return cached_unit(key, lambda: (normalise(unit, config), dependencies()))
+
+
+def _plan_deploy_key(unit: WorkUnit, config: Config) -> tuple[object, ...]:
+    """A plan's providers may take their region from the deploy environment (--deploy-env)."""
+    if unit.kind != PLAN:
+        return ()
+    from sovlint.deploy_env import DeployEnvironment
+
+    return DeployEnvironment.from_config(config).cache_key()
+
+
+def _plan_deploy_files(unit: WorkUnit, config: Config) -> list[str]:
+    """The profile files a plan's providers may read (--deploy-env)."""
+    if unit.kind != PLAN:
+        return []
+    from sovlint.deploy_env import DeployEnvironment
+
+    return DeployEnvironment.from_config(config).profile_files()
 
 
 #: Manifest formats whose result depends only on the file and its siblings (cacheable).
@@ -193,12 +235,15 @@ def _terraform_unit(unit: WorkUnit, config: Config,
     """Evaluate one Terraform root directory: (result, files and folders it read)."""
     from sovlint.normalise.terraform import TerraformLoader, TerraformOptions
 
+    from sovlint.deploy_env import DeployEnvironment
+
     result = UnitResult()
+    deploy = DeployEnvironment.from_config(config)
     options = TerraformOptions(variables=config.variables, var_files=config.var_files,
                                environ=environ, workspace=config.workspace,
                                fetch_modules=config.fetch_modules,
                                fetched_data_dir=_fetched_data_dir(unit, config),
-                               max_file_size=config.max_file_size)
+                               max_file_size=config.max_file_size, deploy_environment=deploy)
     loader = TerraformLoader(cached_catalog(config.catalog), options)
     module = loader.evaluate_root(Path(unit.path))
     # the scan keeps what belongs to reported files (a module's files are reported
@@ -209,9 +254,35 @@ def _terraform_unit(unit: WorkUnit, config: Config,
         result.failures.append((failure.path, failure.line, failure.message))
     for path, line, message in module.errors:
         result.errors.append(ScanError(path, message, line))
-    result.calls = sorted(local_module_calls(unit.path, loader.module_config(Path(unit.path))))
+    # module sources may be expressions (OpenTofu 1.8 early evaluation): the directories the
+    # evaluation followed count as called, besides the literal local sources
+    here = real_path(unit.path)
+    result.calls = sorted(local_module_calls(unit.path, loader.module_config(Path(unit.path)))
+                          | {d for d in loader.module_directories() if d != here})
     # the catalog decides providers and argument names: its files are dependencies too
-    return result, [*loader.read_paths, *_shipped_data_files(), *map(os.path.abspath, config.catalog)]
+    return result, [*loader.read_paths, *_shipped_data_files(), *map(os.path.abspath, config.catalog),
+                    *deploy.profile_files()]
+
+
+def _terragrunt_key(unit: WorkUnit, config: Config) -> tuple[object, ...]:
+    """The unit-cache key of a Terragrunt unit: what it is evaluated with besides files.
+
+    With --deploy-env, ``get_env`` may read any variable: the whole environment is in the key.
+    """
+    from sovlint.deploy_env import DeployEnvironment
+
+    key, _ = _terraform_key(unit, config)
+    deploy = DeployEnvironment.from_config(config)
+    everything = tuple(sorted(deploy.environ.items())) if deploy.read_environment else ()
+    return ("terragrunt", *key, everything)
+
+
+def _terragrunt_unit(unit: WorkUnit, config: Config) -> tuple[UnitResult, list[str]]:
+    """Evaluate one Terragrunt unit (imported only when the unit cache has no valid result)."""
+    from sovlint.terragrunt.unit import evaluate_unit
+
+    result, read = evaluate_unit(unit.path, unit.reported[0], config, cached_catalog(config.catalog))
+    return result, [*read, *_shipped_data_files(), *map(os.path.abspath, config.catalog)]
 
 
 def _format_normalisers() -> Mapping[str, Callable[[WorkUnit, Config], UnitResult]]:
@@ -236,10 +307,11 @@ def cached_catalog(extra: Sequence[str]) -> Any:
 
 def _called(units: Sequence[WorkUnit], calls: Mapping[str, Iterable[str]]) -> frozenset[str]:
     """The scanned Terraform directories that another one calls, from each unit's local calls."""
-    scanned = {real_path(u.path) for u in units if u.kind == TERRAFORM}
+    roots = (TERRAFORM, TERRAGRUNT)  # a Terragrunt unit calls the module it deploys, and its includes
+    scanned = {real_path(u.path) for u in units if u.kind in roots}
     called: set[str] = set()
     for unit in units:
-        if unit.kind != TERRAFORM:
+        if unit.kind not in roots:
             continue
         here = real_path(unit.path)
         called.update(t for t in calls.get(unit.path, ()) if t in scanned and t != here)
@@ -269,12 +341,14 @@ def local_module_calls(directory: str, module: Any) -> set[str]:
 
 def _terraform_key(unit: WorkUnit, config: Config) -> tuple[tuple[object, ...], dict[str, str]]:
     """(the unit-cache key of a Terraform root, the TF_VAR_* variables it is evaluated with)."""
+    from sovlint.deploy_env import DeployEnvironment
+
     environ = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("TF_VAR_")))
     fetched = _fetched_data_dir(unit, config)
     key = ("terraform", os.getcwd(), real_path(unit.path), unit.reported,
            repr(sorted(config.variables.items())), config.var_files, environ, config.catalog,
            config.workspace, config.fetch_modules, str(fetched) if fetched else None,
-           config.max_file_size)
+           config.max_file_size, DeployEnvironment.from_config(config).cache_key())
     return key, dict(environ)
 
 
@@ -464,8 +538,12 @@ def scan(paths: Sequence[Path], config: Config, explicit_files: bool = False,
     results = collect(units, config, config.jobs, progress)
     called = _called(units, {u.path: r.calls for u, r in zip(units, results)})
     fetch_errors = fetch_and_rerun(units, results, called, config) if config.fetch_modules else []
-    results = [r for u, r in zip(units, results)
-               if not (u.kind == TERRAFORM and real_path(u.path) in called)]
+    kept = [(u, r) for u, r in zip(units, results)
+            if not (u.kind in (TERRAFORM, TERRAGRUNT) and real_path(u.path) in called)]
+    results = [r for _, r in kept]
+    # a unit's findings are at the module's files, wherever they are (SPEC §8, Terragrunt)
+    reported_files |= {path for u, r in kept if u.kind == TERRAGRUNT
+                       for path in [*(x.source.path for x in r.resources), *(f[0] for f in r.failures)]}
     raw: list[Resource] = []
     errors: list[ScanError] = [*found.errors, *fetch_errors]
     for skipped in found.skipped:  # nothing is skipped silently: each is a SOV900 (SPEC §9)

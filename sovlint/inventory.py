@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 COLUMNS = ("address", "resource_type", "path", "line", "provider", "category", "region",
            "country", "countries", "exposures", "data_class", "replicas", "unresolved",
+           "root",  # the root module (or Terragrunt unit) the resource was evaluated through
            "alternatives")
 
 

@@ -118,7 +118,8 @@ class Resource:
     module: str | None = None  # module address for Terraform resources in a module call
     instances: tuple[str, ...] = ()  # count/for_each keys sharing this address and location
     account: str | None = None  # live AWS account id
-    root: str | None = None  # the root module (or unit) a Terraform resource was evaluated through
+    region_source: str | None = None  # where a region the code does not set came from (--deploy-env)
+    root: str | None = None  # the root module (or Terragrunt unit) a resource was evaluated through
     # --- resolved by the catalog ---
     category: str = "other"
     data_class: str | None = None
@@ -174,6 +175,7 @@ class Finding:
     suppression_reason: str | None = None
     remediation: str | None = None
     alternatives: tuple[Alternative, ...] = ()  # concrete ways out (SOV001/002/005/006)
+    region_source: str | None = None  # where the region came from, when the code does not set it
 
     @property
     def fingerprint(self) -> str:

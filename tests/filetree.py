@@ -9,6 +9,7 @@ EXAMPLES = ROOT / "examples"
 SHARED = ROOT.parent / "shared"
 CORPUS = SHARED / "corpus"
 OUTPUT_SCHEMA = SHARED / "schemas" / "scan-output.schema.json"
+FIXTURES_DIR = ROOT / "tests" / "fixtures"
 
 
 def write_tree(base: Path, files: dict[str, str]) -> Path:

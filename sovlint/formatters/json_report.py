@@ -32,6 +32,8 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "suppressed": finding.suppressed,
         "suppression_reason": finding.suppression_reason,
     }
+    if finding.region_source:
+        data["region_source"] = finding.region_source
     if finding.root:
         data["root"] = finding.root
     if finding.remediation:
@@ -74,6 +76,8 @@ def resource_dict(resource: Resource) -> dict[str, Any]:
         data["root"] = resource.root
     if resource.account:
         data["account"] = resource.account
+    if resource.region_source:
+        data["region_source"] = resource.region_source
     return data
 
 

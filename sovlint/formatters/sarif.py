@@ -158,6 +158,8 @@ def _result(finding: Finding, index: int, artifact: dict[str, Any]) -> dict[str,
         ("region", finding.region),
         ("country", finding.country),
         ("dataClass", finding.data_class),
+        ("regionSource", finding.region_source),  # --deploy-env: where the region came from
+        ("root", finding.root),  # the Terragrunt unit the resource is deployed by
     ) if value is not None}
     if finding.countries:
         properties["countries"] = list(finding.countries)

@@ -1,6 +1,7 @@
 """Terraform module directories -> Resources.
 
-All ``.tf``/``.tf.json`` files of a directory are evaluated together with the
+All ``.tf``/``.tf.json`` files of a directory (and OpenTofu's ``.tofu``/``.tofu.json``,
+which replace the ``.tf`` file of the same name) are evaluated together with the
 variable values Terraform would use; local modules are followed with their
 inputs and ``providers`` maps. Each resource gets its provider (from the
 catalog), the region its configuration pins (per-resource argument, then the
@@ -17,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from sovlint.catalog import ProviderCatalog
+from sovlint.deploy_env import DeployEnvironment
 from sovlint.hcl.render import render
 from sovlint.hcl.syntax import Attribute, Block, HclFile, HclSyntaxError
 from sovlint.model import Replica, Resource, SourceSpan, Suppression
@@ -25,11 +27,12 @@ from sovlint.placement.interpret import Placement, location_fields
 from sovlint.placement.semantics import TagSpec
 from sovlint.parse_cache import real_path
 from sovlint.suppress import parse_comment_suppressions
-from sovlint.terraform.instance import MAX_INSTANCES, MAX_MODULE_DEPTH, ModuleInstance, ProviderInstance
+from sovlint.terraform.instance import (MAX_INSTANCES, MAX_MODULE_DEPTH, ModuleInstance, ProviderInstance,
+                                       provider_configuration)
 from sovlint.terraform.module import ModuleConfig, load_module, provider_key
 from sovlint.terraform.values import LazyMapping, OpenMapping, PartialMapping, Unknown
 
-TF_SUFFIXES = (".tf", ".tf.json")
+TF_SUFFIXES = (".tf", ".tf.json", ".tofu", ".tofu.json")
 #: Tags of a provider whose syntax the data does not say: a map, or ``key=value`` strings.
 _GENERIC_TAGS = tuple(TagSpec(argument=name, form=form) for name in ("tags", "labels")
                       for form in ("map", "strings"))
@@ -51,6 +54,7 @@ class TerraformOptions:
     #: the TF_DATA_DIR a fetch filled for this root (its modules replace .terraform's)
     fetched_data_dir: Path | None = None
     max_file_size: int | None = None  # --max-file-size: larger files are not read
+    deploy_environment: DeployEnvironment | None = None  # --deploy-env, terraform.provider_regions
 
 
 @dataclass
@@ -155,9 +159,7 @@ def _read_module(directory: Path, display_of: Callable[[Path], str] = os.path.re
         names = sorted(os.listdir(directory))
     except OSError:
         return None, failures
-    for name in names:
-        if not name.endswith(TF_SUFFIXES):
-            continue
+    for name in configuration_files(names):
         path = directory / name
         if not path.is_file():
             continue
@@ -175,6 +177,29 @@ def _read_module(directory: Path, display_of: Callable[[Path], str] = os.path.re
         else:
             files.append(parsed)
     return (load_module(directory, files) if files or names else None), failures
+
+
+def configuration_files(names: Iterable[str]) -> list[str]:
+    """The names of a directory that make its configuration, as OpenTofu reads them.
+
+    ``.tf``, ``.tf.json``, ``.tofu`` and ``.tofu.json`` files; a ``.tofu`` file
+    replaces the ``.tf`` file of the same name (``x.tofu.json`` replaces
+    ``x.tf.json``): opentofu/opentofu@a127607a859b3074c2c36d50f7599e0758f04c99
+    internal/configs/parser_config_dir.go ``filterTfPathsWithTofuAlternatives``,
+    and https://opentofu.org/docs/language/files/ ("Extension Precedence").
+    Terraform ignores ``.tofu`` files, so a directory without them reads the same.
+    """
+    present = set(names)
+    kept = []
+    for name in sorted(present):
+        if not name.endswith(TF_SUFFIXES):
+            continue
+        if name.endswith(".tf") and name[:-3] + ".tofu" in present:
+            continue
+        if name.endswith(".tf.json") and name[:-8] + ".tofu.json" in present:
+            continue
+        kept.append(name)
+    return kept
 
 
 def forget_modules() -> None:
@@ -224,23 +249,33 @@ class TerraformLoader:
         self._modules[key] = config
         return config
 
+    def module_directories(self) -> set[str]:
+        """Real paths of every module directory this loader read (roots and called modules)."""
+        return {str(key) for key, config in self._modules.items() if config is not None}
+
     # ----- variables -----
-    def root_inputs(self, directory: Path) -> dict[str, Any]:
-        """Variable values with Terraform's precedence (lowest first)."""
+    def root_inputs(self, directory: Path, overlays: Sequence[Path] = ()) -> dict[str, Any]:
+        """Variable values with Terraform's precedence (lowest first).
+
+        ``overlays`` are folders whose files are copied over ``directory``
+        before Terraform runs (a Terragrunt unit's folder): their variables
+        files replace those of the same name.
+        """
         values: dict[str, Any] = {}
         for name, value in sorted(self.options.environ.items()):
             if name.startswith("TF_VAR_"):
                 values[name[len("TF_VAR_"):]] = value
-        auto = []
-        for name in ("terraform.tfvars", "terraform.tfvars.json"):
-            if (directory / name).is_file():
-                auto.append(directory / name)
-        try:
-            auto += sorted(p for p in directory.iterdir()
-                           if p.name.endswith((".auto.tfvars", ".auto.tfvars.json")))
-        except OSError:
-            pass
-        self.read_paths.add(str(directory.resolve()))
+        found: dict[str, Path] = {}
+        for folder in (directory, *overlays):
+            try:
+                found.update((p.name, p) for p in folder.iterdir()
+                             if p.name in ("terraform.tfvars", "terraform.tfvars.json")
+                             or p.name.endswith((".auto.tfvars", ".auto.tfvars.json")))
+            except OSError:
+                pass
+            self.read_paths.add(str(folder.resolve()))
+        auto = [found[n] for n in ("terraform.tfvars", "terraform.tfvars.json") if n in found]
+        auto += [found[n] for n in sorted(found) if n.endswith((".auto.tfvars", ".auto.tfvars.json"))]
         for path in [*auto, *(Path(p) for p in self.options.var_files)]:
             self.read_paths.add(os.path.abspath(path))
             parsed = parse_terraform_file(path, os.path.relpath(path))
@@ -276,7 +311,7 @@ class TerraformLoader:
             block = located.node
             assert isinstance(block, Block)
             key = provider_key(block)
-            providers[key] = ProviderInstance(key, block, located.file.path, module)
+            providers[key] = provider_configuration(key, block, located.file.path, module)
         return providers
 
     def _collect(self, module: ModuleInstance, result: ModuleResult) -> None:
@@ -365,18 +400,7 @@ class TerraformLoader:
                 parent, address, block, file, source, self._missing_directory(source)))
             return
         reserved = {"source", "version", "providers", "count", "for_each", "depends_on"}
-        inherited = {k: v for k, v in parent.providers.items() if "." not in k}
         providers_attr = block.body.attribute("providers")
-        if providers_attr is not None:
-            from sovlint.hcl.syntax import ObjectExpr
-
-            if isinstance(providers_attr.expr, ObjectExpr):
-                for key_expr, value_expr in providers_attr.expr.items:
-                    child_key = render(key_expr).strip('"')
-                    parent_key = render(value_expr).strip('"')
-                    target = parent.providers.get(parent_key)
-                    inherited[child_key] = target if target is not None else ProviderInstance(
-                        parent_key, None, None, None)
         # one child per count/for_each instance (same address, SPEC §1); identical results merge
         instances = self._instances(parent, block, file)[:MAX_MODULE_INSTANCES]
         arguments = {a.name: a for a in block.body.attributes if a.name not in reserved}
@@ -384,7 +408,8 @@ class TerraformLoader:
         def argument(extra: Mapping[str, Any]) -> Callable[[str], Any]:
             return lambda input_name: parent.evaluate(arguments[input_name].expr, extra)
 
-        for _key, extra in instances:
+        per_instance: list[tuple[str, ModuleResult]] = []
+        for instance_key, extra in instances:
             # evaluated when the module reads them (in the caller's scope): unused inputs cost nothing
             inputs = LazyMapping(address, list(arguments), argument(extra))
             child = ModuleInstance(config=config, inputs=inputs, address=address, providers={},
@@ -393,8 +418,11 @@ class TerraformLoader:
                                    call_stack=(*parent.call_stack,
                                                real_path(parent.config.directory)),
                                    workspace=parent.workspace)
-            child.providers = self._own_providers(child, inherited)
-            self._collect(child, result)
+            child.providers = self._own_providers(child, passed_providers(parent, providers_attr, extra))
+            child_result = ModuleResult()
+            self._collect(child, child_result)
+            per_instance.append((instance_key, child_result))
+        merge_module_instances(per_instance, result)
 
     def _module_directory(self, base: Path, source: str, address: str) -> tuple[Path | None, str]:
         """Where a module call's source is read from, or (``None``, why it cannot be)."""
@@ -533,28 +561,32 @@ class TerraformLoader:
         span = SourceSpan(file.path, block.line, block.end_line)
         suppressions = tuple(parse_comment_suppressions(file.comments, block.line, block.end_line,
                                                         span))
-        groups: dict[Placement, dict[str, Any]] = {}
+        groups: dict[tuple[Placement, str | None], dict[str, Any]] = {}
+        per_instance = _selects_provider_instance(block)
         for instance_key, extra in self._instances(module, block, file):
+            if per_instance:  # provider = aws.by_region[each.key]: one provider instance each
+                key, provider, provider_text = module.provider_for(block, extra)
+                provider_id = self.provider_id_of(module, key.split(".")[0], rtype, provider)
             placement = _PlacementContext(self, module, block, extra, provider, provider_id,
                                           provider_text).placement_of(block)
-            group = groups.setdefault(placement, {"instances": [], "extra": extra,
-                                                  "tags": self._tags(module, block, extra)})
+            group = groups.setdefault((placement, provider_id), {
+                "instances": [], "extra": extra, "tags": self._tags(module, block, extra),
+                "provider": provider, "provider_id": provider_id})
             if instance_key:
                 group["instances"].append(instance_key)
         if not groups:  # count = 0 / empty for_each: nothing is created
             return []
-        inherited = self._inherited_tags(block, provider)
         resources = []
-        for placement, group in groups.items():
+        for (placement, _), group in groups.items():
             resources.append(Resource(
                 address=address,
                 resource_type=rtype,
                 source=span,
                 input_format="terraform",
-                provider=provider_id,
+                provider=group["provider_id"],
                 **location_fields(placement),
                 tags=group["tags"],
-                inherited_tags=inherited,
+                inherited_tags=self._inherited_tags(block, group["provider"]),
                 attributes=self._facts(module, block, group["extra"]),
                 suppressions=suppressions,
                 module=module.address or None,
@@ -633,6 +665,9 @@ class TerraformLoader:
         label = provider_text or (provider.key if provider is not None else
                                   block.labels[0].split("_", 1)[0])
         if provider is None or provider.block is None:
+            deployed = self._deploy_region(entry, settings, provider)
+            if deployed is not None:
+                return Placement(names=(str(deployed),), region_source=getattr(deployed, "origin", None))
             return Placement(unresolved=f"provider {label} has no configuration here; "
                                         "its region is set at deploy time")
         names = ["zone"] if zone else settings.get("provider_region_attributes", ["region"])
@@ -645,9 +680,27 @@ class TerraformLoader:
             text = provider.expression(name)
             reason = value.reason if isinstance(value, Unknown) else "not a region name"
             return Placement(unresolved=f"provider {label}: {name} = {text} ({reason})")
+        deployed = self._deploy_region(entry, settings, provider)
+        if deployed is not None:
+            return Placement(names=(str(deployed),), region_source=getattr(deployed, "origin", None))
         what = "zone" if zone else "region"
         return Placement(unresolved=f"provider {label} sets no {what}; "
                                     "it comes from the environment at deploy time")
+
+    def _deploy_region(self, entry: Any, settings: Mapping[str, Any],
+                       provider: ProviderInstance | None) -> str | None:
+        """What the provider reads when the code sets no region (``--deploy-env``,
+        ``terraform.provider_regions``): a region name carrying its origin, or ``None``."""
+        environment = self.options.deploy_environment
+        if environment is None or not environment.active or entry is None:
+            return None
+
+        def setting(name: str) -> Any:
+            return provider.attribute(name) if provider is not None and provider.block is not None else None
+
+        return environment.region_for(entry.id, settings.get("provider_region_attributes", ["region"]),
+                                      setting)
+
 
     def _parent_region(self, module: ModuleInstance,
                        block: Block) -> tuple[str | None, list[str]] | None:
@@ -694,7 +747,8 @@ class TerraformLoader:
         if syntax is None or not syntax.provider or provider is None or provider.block is None \
                 or provider.owner is None:
             return {}
-        return read_tags(syntax.provider, block_arguments(provider.owner, provider.block, {}))
+        names = {"each": provider.each} if provider.each is not None else {}
+        return read_tags(syntax.provider, block_arguments(provider.owner, provider.block, names))
 
     def _facts(self, module: ModuleInstance, block: Block, extra: Mapping[str, Any]) -> dict[str, Any]:
         """Settings that rules read: redundancy (SOV009), geo-redundant replication."""
@@ -722,6 +776,77 @@ class TerraformLoader:
         from sovlint.normalise.saas import endpoints_in
 
         return endpoints_in(values)
+
+
+def passed_providers(parent: ModuleInstance, providers_attr: Attribute | None,
+                     extra: Mapping[str, Any]) -> dict[str, ProviderInstance]:
+    """The provider configurations a module call gives its child (one module instance).
+
+    Default configurations are inherited; a ``providers`` map passes others,
+    including one instance of an OpenTofu ``for_each`` provider per module
+    instance (``providers = { aws = aws.by_region[each.key] }``).
+    """
+    from sovlint.hcl.syntax import ObjectExpr
+
+    inherited = {k: v for k, v in parent.providers.items() if "." not in k}
+    if providers_attr is None or not isinstance(providers_attr.expr, ObjectExpr):
+        return inherited
+    for key_expr, value_expr in providers_attr.expr.items:
+        child_key = render(key_expr).strip('"')
+        target = parent.select_provider(value_expr, extra)
+        inherited[child_key] = target if target is not None else ProviderInstance(
+            render(value_expr).strip('"'), None, None, None)
+    return inherited
+
+
+def merge_module_instances(per_instance: Sequence[tuple[str, ModuleResult]], result: ModuleResult) -> None:
+    """Add the results of a module call's instances to ``result``.
+
+    Identical instances (the usual case) give their resources once. When the
+    instances differ (a region per instance), every resource carries the
+    module instance keys it stands for in ``instances`` (before its own keys),
+    grouped by location: one entry, hence one finding, per location.
+    """
+    if not per_instance:
+        return
+    for _key, part in per_instance:
+        result.failures.extend(f for f in part.failures if f not in result.failures)
+        result.errors.extend(e for e in part.errors if e not in result.errors)
+
+    def signature(part: ModuleResult) -> list[tuple[Any, ...]]:
+        return [_location_key(r) + (r.instances,) for r in part.resources]
+
+    first = per_instance[0][1]
+    if len(per_instance) == 1 or not per_instance[0][0] or all(
+            signature(part) == signature(first) for _key, part in per_instance[1:]):
+        result.resources.extend(first.resources)
+        return
+    groups: dict[tuple[Any, ...], tuple[Resource, list[str]]] = {}
+    for instance_key, part in per_instance:
+        for resource in part.resources:
+            keys = [instance_key + own for own in resource.instances] or [instance_key]
+            entry = groups.setdefault(_location_key(resource), (resource, []))
+            entry[1].extend(k for k in keys if k not in entry[1])
+    split = {address for address in (key[0] for key in groups)
+             if sum(1 for other in groups if other[0] == address) > 1}
+    for resource, keys in groups.values():
+        # a resource in one place whatever the instance needs no keys (as for count/for_each)
+        named = resource.address in split or bool(resource.instances)
+        result.resources.append(dataclasses.replace(resource, instances=tuple(keys) if named else ()))
+
+
+def _location_key(resource: Resource) -> tuple[Any, ...]:
+    """What tells two resources of one block apart: where they are, what copies they make."""
+    return (resource.address, resource.source.path, resource.source.line, resource.resource_type,
+            resource.provider, resource.region, resource.unresolved, resource.replicas)
+
+
+def _selects_provider_instance(block: Block) -> bool:
+    """Whether ``provider =`` picks one instance of a ``for_each`` provider (``aws.x[each.key]``)."""
+    from sovlint.hcl.syntax import Index
+
+    meta = block.body.attribute("provider")
+    return meta is not None and isinstance(meta.expr, Index)
 
 
 def _mentions_url(expr: Any) -> bool:
@@ -804,7 +929,7 @@ class _PlacementContext:
         self.block = block
         self.extra = extra
         if provider is None and provider_text is None:
-            key, provider, provider_text = module.provider_for(block)
+            key, provider, provider_text = module.provider_for(block, extra)
             provider_id = loader.provider_id_of(module, key.split(".")[0], block.labels[0], provider)
         self.provider = provider
         self.provider_id = provider_id

@@ -1,4 +1,8 @@
-"""Terraform plan JSON (``terraform show -json plan.out``) -> Resources.
+"""Terraform plan JSON (``terraform show -json plan.out``, and OpenTofu's ``tofu show -json``) -> Resources.
+
+OpenTofu writes the same format (``format_version`` 1.2); its provider
+addresses name ``registry.opentofu.org``, and a provider with ``for_each``
+appears once in ``configuration.provider_config`` with ``each`` references.
 
 Managed resources come from ``planned_values`` (the root module and every
 child module), addressed as the plan writes them (``module.db.aws_db_instance.main[0]``).
@@ -18,6 +22,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 from sovlint.config import Config
+from sovlint.deploy_env import DeployEnvironment
 from sovlint.model import Replica, Resource, SourceSpan
 from sovlint.normalise.documents import ParseFailure, SourceDocuments, load_source
 from sovlint.placement.interpret import Placement, location_fields
@@ -53,10 +58,12 @@ def _config_address(address: str) -> str:
 class PlanReader:
     """Reads one plan document."""
 
-    def __init__(self, plan: Mapping[str, Any], source: SourceDocuments, catalog: Any):
+    def __init__(self, plan: Mapping[str, Any], source: SourceDocuments, catalog: Any,
+                 deploy: DeployEnvironment | None = None):
         self.plan = plan
         self.source = source
         self.catalog = catalog
+        self.deploy = deploy  # --deploy-env / terraform.provider_regions
         self.configuration = _mapping(plan.get("configuration"))
         self.provider_config = _mapping(self.configuration.get("provider_config"))
         self.variables = _mapping(plan.get("variables"))
@@ -143,6 +150,9 @@ class PlanReader:
             if isinstance(expression.get("constant_value"), str):
                 return expression["constant_value"], None
             references = [r for r in _list(expression.get("references")) if isinstance(r, str)]
+            if references and references[0].startswith("each."):  # OpenTofu provider for_each
+                return None, (f"provider {label}: {name} = {references[0]} (an instance of a provider "
+                              "with for_each: the plan JSON does not say which instance a resource uses)")
             if references:
                 value, why = self.reference_value(references[0], module_path)
                 if isinstance(value, str) and value:
@@ -293,6 +303,10 @@ class PlanReader:
         config, module_path = self.provider_entry(key, path, str(resource.get("provider_name", "")))
         names = ["zone"] if zone else list(settings.get("provider_region_attributes", ["region"]))
         region, why = self.provider_region(config, module_path, names, key or provider or "?")
+        if why and _sets_no_region(config, names) and self.deploy is not None:
+            deployed = self.deploy.region_for(provider, names, lambda name: _constant(config, name))
+            if deployed is not None:
+                return Placement(names=(str(deployed),), region_source=getattr(deployed, "origin", None))
         if why:
             return Placement(unresolved=why)
         return Placement(names=(str(region),))
@@ -344,6 +358,18 @@ class _PlanContext:
         return found
 
 
+def _sets_no_region(entry: Mapping[str, Any] | None, attributes: list[str]) -> bool:
+    """A provider configuration (or none at all) without any of the region arguments."""
+    expressions = _mapping(entry.get("expressions")) if entry is not None else {}
+    return not any(name in expressions for name in attributes)
+
+
+def _constant(entry: Mapping[str, Any] | None, name: str) -> Any:
+    """A provider argument the plan writes as a constant (``profile``), else ``None``."""
+    expressions = _mapping(entry.get("expressions")) if entry is not None else {}
+    return _mapping(expressions.get(name)).get("constant_value")
+
+
 def normalise_terraform_plan(unit: Any, config: Config) -> Any:
     """One plan JSON file -> resources (or a SOV900 failure)."""
     from sovlint.engine import UnitResult, cached_catalog
@@ -357,5 +383,7 @@ def normalise_terraform_plan(unit: Any, config: Config) -> Any:
     if not isinstance(plan, dict):
         result.failures.append((unit.reported[0], 1, "a plan must be a JSON object"))
         return result
-    result.resources = PlanReader(plan, loaded, cached_catalog(config.catalog)).resources()
+    deploy = DeployEnvironment.from_config(config)
+    result.resources = PlanReader(plan, loaded, cached_catalog(config.catalog),
+                                  deploy if deploy.active else None).resources()
     return result

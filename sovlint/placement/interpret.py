@@ -57,6 +57,7 @@ class Placement:
     relative: str | None = None  # paired-region | other-region | nearest:<scope> | same-as-resource
     unresolved: str | None = None  # why the location is unknown, naming the expression
     origin: str | None = None  # how it was decided when not written on the resource
+    region_source: str | None = None  # a provider region from the deploy environment: which setting
 
     @property
     def known(self) -> bool:
@@ -70,7 +71,7 @@ def location_fields(placement: Placement) -> dict[str, Any]:
     return {"region": names[0] if len(names) == 1 else None,
             "region_set": names if len(names) > 1 else (),
             "location_scope": placement.scope, "any_region": placement.any_region,
-            "location_origin": placement.origin,
+            "location_origin": placement.origin, "region_source": placement.region_source,
             "unresolved": (placement.unresolved,) if placement.unresolved else ()}
 
 

@@ -237,8 +237,10 @@ def _finding(policy: Policy, resource: Resource, view: Mapping[str, Any],
              discriminator: str, item: Mapping[str, Any] | None = None) -> Finding:
     countries = item.get("countries") if item is not None else list(resource.countries)
     message = render_message(policy.message, view)
-    if resource.root and resource.module:  # a module's finding says which root evaluated it
-        message += f" (through root {resource.root})"
+    if resource.region_source and resource.region:  # --deploy-env: say where the region came from
+        message += f" (region {resource.region} from {resource.region_source})"
+    if resource.root and not _inside(resource.source.path, resource.root):
+        message += f" (through root {resource.root})"  # a module's, or a Terragrunt unit's, root
     return Finding(
         rule=policy.id,
         name=policy.name,
@@ -256,7 +258,15 @@ def _finding(policy: Policy, resource: Resource, view: Mapping[str, Any],
         root=resource.root,
         location_key=f"{resource.provider or ''}|{','.join(countries) if isinstance(countries, list) else ''}",
         remediation=render_message(policy.remediation, view) if policy.remediation else None,
+        region_source=resource.region_source,
     )
+
+
+def _inside(path: str, directory: str) -> bool:
+    """Whether a (display) path is in a directory: a root's own files are not named."""
+    import os
+
+    return directory in ("", ".") or path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)
 
 
 Prefilter = tuple[tuple[str, tuple[Any, ...]], ...]

@@ -50,6 +50,7 @@ class PluginCheck:
                 discriminator=str(index) if index else "", root=resource.root,
                 location_key=f"{resource.provider or ''}|{','.join(resource.countries)}",
                 remediation=getattr(self.rule, "remediation", None),
+                region_source=resource.region_source,
             )
 
 

@@ -23,7 +23,7 @@ from sovlint.model import Resource
 _ANNOTATION = re.compile(r"(?:#|//)\s*sovlint-(expect|ok|location|copies):\s*([A-Za-z0-9_, -]+)")
 _JSON_ANNOTATION = re.compile(r'"//"\s*:\s*"sovlint-(expect|ok):\s*([A-Z0-9_, -]+)"')
 _SKIP_LINE = re.compile(r"^\s*(#|//|$)")
-FIXTURE_SUFFIXES = (".tf", ".tf.json", ".yaml", ".yml", ".json", ".tfvars")
+FIXTURE_SUFFIXES = (".tf", ".tf.json", ".tofu", ".tofu.json", ".yaml", ".yml", ".json", ".tfvars")
 
 
 @dataclass(frozen=True)

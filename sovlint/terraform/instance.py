@@ -29,14 +29,25 @@ def _unknown(reason: str, expr: str) -> Unknown:
     return Unknown(reason=reason, expr=expr)
 
 
+def render_key(key: Any) -> str:
+    """An instance key as Terraform writes it in an address: ``"paris"`` or ``0``."""
+    if isinstance(key, str):
+        return '"' + key.replace('\\', '\\\\').replace('"', '\\"') + '"'
+    return str(key)
+
+
 @dataclass
 class ProviderInstance:
     """A provider configuration as seen from a module instance (after ``providers`` maps)."""
 
-    key: str  # aws / aws.eu as declared where the block is
+    key: str  # aws / aws.eu as declared where the block is (aws.by_region["x"] for an instance)
     block: Block | None
     file_path: str | None
     owner: "ModuleInstance | None"  # the module instance whose scope evaluates the block
+    #: OpenTofu provider ``for_each``: ``each`` of this instance (``None`` for a plain block)
+    each: Mapping[str, Any] | None = None
+    #: a configuration with ``for_each``: its instances by key, or why they are not known
+    instances: Mapping[str, "ProviderInstance"] | Unknown | None = None
 
     def attribute(self, name: str) -> Any:
         """The evaluated value of an attribute of the provider block (Unknown if absent)."""
@@ -45,7 +56,22 @@ class ProviderInstance:
         attr = self.block.body.attribute(name)
         if attr is None:
             return None
-        return self.owner.evaluate(attr.expr)
+        return self.owner.evaluate(attr.expr, {"each": self.each} if self.each is not None else None)
+
+    def instance(self, key: Any) -> "ProviderInstance | Unknown":
+        """The instance ``key`` of a ``for_each`` configuration (OpenTofu 1.9), or why not."""
+        label = f"{self.key}[{render_key(key)}]"
+        if isinstance(key, Unknown):
+            return _unknown(f"the instance key of provider {self.key} is not known ({key.reason})",
+                            key.expr or label)
+        if isinstance(self.instances, Unknown):
+            return self.instances
+        if not isinstance(self.instances, Mapping):
+            return _unknown(f"provider {self.key} has no for_each; {label} does not exist", label)
+        found = self.instances.get(str(key))
+        if found is None:
+            return _unknown(f"provider {self.key} has no instance {render_key(key)}", label)
+        return found
 
     def expression(self, name: str) -> str | None:
         """The source text of an attribute of the provider block."""
@@ -53,6 +79,39 @@ class ProviderInstance:
             return None
         attr = self.block.body.attribute(name)
         return render(attr.expr) if attr is not None else None
+
+
+def provider_configuration(key: str, block: Block, file_path: str | None,
+                           owner: "ModuleInstance") -> ProviderInstance:
+    """A ``provider`` block as a configuration; with ``for_each`` (OpenTofu 1.9), its instances.
+
+    The keys are those of the ``for_each`` map or object, or the strings of the
+    set; each instance evaluates the block with its own ``each``
+    (https://opentofu.org/docs/language/providers/configuration/, "for_each:
+    Multiple instances of a provider configuration").
+    """
+    for_each = block.body.attribute("for_each")
+    configuration = ProviderInstance(key, block, file_path, owner)
+    if for_each is None:
+        return configuration
+    value = owner.evaluate(for_each.expr)
+    if isinstance(value, Unknown):
+        configuration.instances = _unknown(f"for_each of provider {key} is not known ({value.reason})",
+                                           render(for_each.expr))
+        return configuration
+    if isinstance(value, Mapping):
+        items = [(str(k), v) for k, v in sorted(value.items())]
+    elif isinstance(value, (list, tuple, set)) and all(isinstance(v, str) for v in value):
+        items = [(v, v) for v in sorted(value)]
+    else:
+        configuration.instances = _unknown(
+            f"for_each of provider {key} must be a map or a set of strings", render(for_each.expr))
+        return configuration
+    configuration.instances = {
+        k: ProviderInstance(f"{key}[{render_key(k)}]", block, file_path, owner,
+                            each={"key": k, "value": v})
+        for k, v in items[:MAX_INSTANCES]}
+    return configuration
 
 
 @dataclass
@@ -149,16 +208,67 @@ class ModuleInstance:
         return LazyMapping(label, list(names), instance)
 
     # ----- providers -----
-    def provider_for(self, block: Block) -> tuple[str, ProviderInstance | None, str | None]:
-        """(local provider key, its configuration, the ``provider =`` text) for a resource."""
+    def provider_for(self, block: Block, extra: Mapping[str, Any] | None = None,
+                     ) -> tuple[str, ProviderInstance | None, str | None]:
+        """(local provider key, its configuration, the ``provider =`` text) for a resource.
+
+        ``provider = aws.by_region[each.key]`` (OpenTofu provider ``for_each``)
+        selects one instance with the resource instance's ``extra`` names; when
+        it cannot be selected, the configuration is ``None`` and the text says why.
+        """
         meta = block.body.attribute("provider")
-        if meta is not None:
-            text = render(meta.expr)
-            key = text.strip()
-        else:
-            text = None
+        if meta is None:
             key = block.labels[0].split("_", 1)[0]
-        return key, self.providers.get(key), text
+            return key, self.providers.get(key), None
+        text = render(meta.expr).strip()
+        found = self.select_provider(meta.expr, extra)
+        if found is None:
+            return text, None, text
+        label = found.key if found.each is not None and "[" in found.key else text
+        return found.key.split("[", 1)[0], found, label
+
+    def select_provider(self, expr: Expr, extra: Mapping[str, Any] | None = None,
+                        ) -> ProviderInstance | None:
+        """The provider instance a reference selects (``None``: no such configuration here).
+
+        An instance that cannot be selected (unknown key, unknown ``for_each``)
+        is the configuration evaluated with an unknown ``each``, so that its
+        region is reported unknown with the reason.
+        """
+        found = self.provider_reference(expr, extra)
+        if not isinstance(found, Unknown):
+            return found
+        family = self._provider_family(expr)
+        if family is None:
+            return None
+        return ProviderInstance(render(expr).strip(), family.block, family.file_path, family.owner,
+                                each={"key": found, "value": found})
+
+    def _provider_family(self, expr: Expr) -> ProviderInstance | None:
+        """The configuration a (possibly indexed) provider reference names."""
+        from sovlint.hcl.syntax import Index
+
+        base = expr.obj if isinstance(expr, Index) else expr
+        return self.providers.get(render(base).strip().strip('"'))
+
+    def provider_reference(self, expr: Expr, extra: Mapping[str, Any] | None = None,
+                           ) -> ProviderInstance | Unknown | None:
+        """The provider instance a reference (``aws``, ``aws.eu``, ``aws.by_region[k]``) names.
+
+        ``None`` when this module has no such configuration.
+        """
+        from sovlint.hcl.syntax import Index
+
+        if isinstance(expr, Index):
+            family = self._provider_family(expr)
+            if family is None:
+                return None
+            return family.instance(self.evaluate(expr.key, extra))
+        found = self._provider_family(expr)
+        if found is not None and found.instances is not None and found.each is None:
+            return _unknown(f"provider {found.key} has for_each: an instance key is needed",
+                            found.key)
+        return found
 
 
 class _ExtraScope:

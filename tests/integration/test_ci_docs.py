@@ -63,7 +63,8 @@ def test_pre_commit_snippet_names_a_defined_hook() -> None:
     hook = defined["sovlint"]
     assert hook["entry"] == "sovlint scan" and hook["language"] == "python"
     assert hook["require_serial"] is True and hook["pass_filenames"] is True
-    for name in ("main.tf", "prod.tfvars", "app.yaml", "app.yml", "azuredeploy.json"):
+    for name in ("main.tf", "prod.tfvars", "app.yaml", "app.yml", "azuredeploy.json", "main.tofu",
+                 "main.tofu.json", "live/prod/db/terragrunt.hcl", "live/root.hcl"):
         assert re.search(hook["files"], name), name
     assert not re.search(hook["files"], "README.md")
 
