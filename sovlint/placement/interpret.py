@@ -188,6 +188,8 @@ def _read(reader: Reader, args: Arguments, context: Context) -> Placement | None
         if value is MISSING or value is None or value == "":
             return None
         if isinstance(value, Unresolved):
+            if reader.when_unknown == "next":  # the request's own region must be the parent's
+                return None
             return Placement(unresolved=f"{path} = {args.describe(path)} ({value.reason})")
         if reader.pattern is not None:  # an identifier that carries its region (fr-par/<id>, an ARN)
             return _written(args, path, reader.pattern, reader.scope)
