@@ -36,7 +36,7 @@ class Region:
     paired: str | None = None
     exposures: tuple[str, ...] | None = None  # overrides the provider's when set
     hds: bool | None = None  # overrides the provider's HDS status when set
-    source: str | None = None
+    source: str | tuple[str, ...] | None = None  # keys of sources.yaml (one or several)
     aliases: tuple[str, ...] = ()
 
 
@@ -369,7 +369,7 @@ def _provider_from_data(data: Mapping[str, Any], source_file: str) -> Provider:
             paired=r.get("paired"),
             exposures=tuple(r["exposures"]) if r.get("exposures") is not None else None,
             hds=r.get("hds"),
-            source=r.get("source"),
+            source=tuple(r["source"]) if isinstance(r.get("source"), list) else r.get("source"),
             aliases=tuple(str(a) for a in r.get("aliases") or ()),
         )
         for r in data.get("regions") or ()

@@ -79,8 +79,8 @@ def describe_catalog(catalog: ProviderCatalog, provider_id: str | None,
     ]
     if region.paired:
         lines.append(f"  paired region: {region.paired}")
-    if region.source:
-        source = catalog.sources.get(region.source, {})
+    for key in (region.source,) if isinstance(region.source, str) else region.source or ():
+        source = catalog.sources.get(key, {})
         where = str(source.get("where", "")) if isinstance(source, dict) else ""
-        lines.append(f"  source: {region.source}" + (f" ({where})" if where else ""))
+        lines.append(f"  source: {key}" + (f" ({where})" if where else ""))
     return "\n".join(lines), True

@@ -146,6 +146,8 @@ def test_rules_explain_catalog_and_schema_commands(run_cli: Any) -> None:
     assert code == 0 and "countries: FI, NL" in out and "storage" in out
     code, out, _ = run_cli("catalog", "google")
     assert code == 0 and "location sets" in out
+    code, out, _ = run_cli("catalog", "ovh", "GRA")  # a region with several sources
+    assert code == 0 and "source: ovh-region-thirdparty" in out and "source: ovh-api-schema" in out
     code, out, _ = run_cli("policy", "schema")
     assert code == 0 and json.loads(out)["title"] == "sovlint policy file"
 

@@ -122,7 +122,7 @@ def _simple_reader(entry: TypeSemantics) -> str | None:
     if not entry.readers:
         return None
     reader = entry.readers[0]
-    if reader.argument is None or "." in reader.argument or reader.pattern:
+    if reader.argument is None or "." in reader.argument or reader.pattern or reader.each:
         return None
     return reader.argument
 

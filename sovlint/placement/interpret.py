@@ -177,6 +177,8 @@ def _read(reader: Reader, args: Arguments, context: Context) -> Placement | None
         if present and reader.gives == ANY_REGION:
             return Placement(any_region=True, origin=f"{reader.present} lets the service choose the region")
         return None
+    if reader.each is not None:
+        return _read_items(reader, args)
     if reader.argument is not None:
         return _written(args, reader.argument, reader.pattern, reader.scope)
     path = str(reader.parent)
@@ -187,12 +189,35 @@ def _read(reader: Reader, args: Arguments, context: Context) -> Placement | None
         if value is MISSING or value is None or value == "":
             return None
         if isinstance(value, Unresolved):
+            if reader.when_unknown == "next":  # the request's own region must be the parent's
+                return None
             return Placement(unresolved=f"{path} = {args.describe(path)} ({value.reason})")
+        if reader.pattern is not None:  # an identifier that carries its region (fr-par/<id>, an ARN)
+            return _written(args, path, reader.pattern, reader.scope)
         return Placement(unresolved=f"{path} = {args.describe(path)}: the resource it refers to "
                                     "is not in this configuration, so its location is unknown")
     if located.unresolved:
         return Placement(unresolved=f"{path} = {args.describe(path)}: {located.unresolved}")
     return replace(located, origin=f"where its {path} is")
+
+
+def _read_items(reader: Reader, args: Arguments) -> Placement | None:
+    """The argument of the first item of ``each`` for which ``when`` holds and that sets it."""
+    each, argument = str(reader.each), str(reader.argument)
+    items = args.items(each)
+    if isinstance(items, Unresolved):
+        return Placement(unresolved=f"{each} ({items.reason})")
+    for item in items:
+        if reader.when is not None:
+            result = holds(reader.when, item)
+            if isinstance(result, _UnknownResult):
+                return Placement(unresolved=f"{each}: {result.detail}")
+            if not result:
+                continue
+        found = _written(item, argument, reader.pattern, reader.scope, f"{each}.")
+        if found is not None:
+            return found
+    return None
 
 
 def fallback_placement(fallback: Fallback, context: Context, what: str) -> Placement:

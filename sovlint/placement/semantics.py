@@ -47,6 +47,9 @@ class Reader:
     gives: str | None = None
     scope: str | None = None
     pattern: str | None = None
+    each: str | None = None  # read ``argument`` in each of these items...
+    when: "Condition | None" = None  # ...for which this holds (an order's `label = "dc"` item)
+    when_unknown: str | None = None  # parent: "next" = an unknown value gives way to the next reader
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +196,9 @@ def _fallback(value: Any) -> Fallback:
 def _reader(value: Mapping[str, Any]) -> Reader:
     return Reader(argument=value.get("argument"), parent=value.get("parent"),
                   present=value.get("present"), gives=value.get("gives"),
-                  scope=value.get("scope"), pattern=value.get("pattern"))
+                  scope=value.get("scope"), pattern=value.get("pattern"), each=value.get("each"),
+                  when=_condition(value["when"]) if "when" in value else None,
+                  when_unknown=value.get("when_unknown"))
 
 
 _TESTS = ("equals", "not_equals", "in", "not_in", "present", "count_at_most", "matches")
