@@ -13,7 +13,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sovlint.hcl.render import render
-from sovlint.hcl.syntax import Attribute, Block, Body, Expr, GetAttr, Index, Splat, Variable
+from sovlint.hcl.syntax import (Attribute, Block, Body, Expr, GetAttr, Index, Literal, ObjectExpr, Splat,
+                                Template, Variable)
 from sovlint.placement.interpret import MISSING, Unresolved
 from sovlint.placement.trees import TreeArguments
 from sovlint.terraform.instance import ModuleInstance
@@ -198,13 +199,39 @@ class BlockArguments:
         return path
 
     def reference(self, path: str) -> tuple[str, str] | None:
-        """The (type, name) of the resource of this module the argument refers to."""
+        """The (type, name) of the resource of this module the argument refers to.
+
+        A string that interpolates resources names the last one (a log sink's
+        ``"storage.googleapis.com/${google_storage_bucket.logs.name}"``), and a
+        key of an object attribute is read too (``params.source_dataset_id``).
+        """
         nodes = self._nodes(path)
-        if not isinstance(nodes, list) or not nodes or nodes[0][0] != "attr":
+        if isinstance(nodes, list) and nodes and nodes[0][0] == "attr":
+            attr = nodes[0][1]
+            assert isinstance(attr, Attribute)
+            return _resource_in(attr.expr)
+        head, _, key = path.rpartition(".")
+        parents = self._nodes(head) if head else []
+        if not isinstance(parents, list) or not parents or parents[0][0] != "attr":
             return None
-        attr = nodes[0][1]
-        assert isinstance(attr, Attribute)
-        return referenced_resource(attr.expr)
+        written = parents[0][1].expr
+        if not isinstance(written, ObjectExpr):
+            return None
+        for name, value in written.items:
+            if isinstance(name, Literal) and name.value == key:
+                return _resource_in(value)
+        return None
+
+
+def _resource_in(expr: Expr) -> tuple[str, str] | None:
+    """The resource an expression refers to; in a template, the last one it interpolates (names
+    are paths from the outside in: ``bq://${dataset.project}.${dataset.dataset_id}.${table.table_id}``
+    is the table)."""
+    if isinstance(expr, Template):
+        found = [target for part in expr.parts if not isinstance(part, str)
+                 if (target := referenced_resource(part)) is not None]
+        return found[-1] if found else None
+    return referenced_resource(expr)
 
 
 def block_arguments(module: ModuleInstance, block: Block, extra: Mapping[str, Any]) -> BlockArguments:

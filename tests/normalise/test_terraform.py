@@ -86,6 +86,53 @@ resource "azurerm_storage_account" "s" {
                                     "via": "geo-redundant storage pair"}]
 
 
+def test_references_inside_strings_and_object_arguments(tmp_path: Path, scan_json: Any) -> None:
+    """A string naming resources refers to the last one; an object argument's key is read too."""
+    write_tree(tmp_path, {"main.tf": """
+provider "google" { region = "europe-west9" }
+resource "google_storage_bucket" "logs" {
+  name     = "logs"
+  location = "US"
+}
+resource "google_logging_project_sink" "audit" {
+  name        = "audit"
+  destination = "storage.googleapis.com/${google_storage_bucket.logs.name}"
+}
+resource "google_project" "p" {
+  name       = "p"
+  project_id = "p"
+}
+resource "google_bigquery_dataset" "eu" {
+  dataset_id = "eu"
+  location   = "EU"
+}
+resource "google_logging_project_sink" "to_dataset" {
+  name        = "to-dataset"
+  destination = "bigquery.googleapis.com/projects/${google_project.p.project_id}/datasets/${google_bigquery_dataset.eu.dataset_id}"
+}
+resource "google_bigquery_dataset" "paris" {
+  dataset_id = "paris"
+  location   = "europe-west9"
+}
+resource "google_bigquery_data_transfer_config" "copy" {
+  display_name           = "copy"
+  location               = "EU"
+  data_source_id         = "cross_region_copy"
+  destination_dataset_id = google_bigquery_dataset.eu.dataset_id
+  params = {
+    source_dataset_id = google_bigquery_dataset.paris.dataset_id
+  }
+}
+"""})
+    _, doc = scan_json(".", cwd=tmp_path)
+    res = _resources(doc)
+    assert res["google_logging_project_sink.audit"]["countries"] == ["US"]
+    assert res["google_logging_project_sink.to_dataset"]["countries"] == ["BE", "NL"]
+    copies = res["google_bigquery_dataset.paris"]["replicas"]
+    assert [(c["via"], c["countries"]) for c in copies] == [("BigQuery cross-region dataset copy", ["BE", "NL"])]
+    assert res["google_bigquery_data_transfer_config.copy"].get("replicas", []) == []
+
+
 def test_local_module_with_providers_map(tmp_path: Path, scan_json: Any) -> None:
     write_tree(tmp_path, {
         "root/main.tf": """
