@@ -883,7 +883,9 @@ class _Builder:
         arguments = TreeArguments(data, camel_case)
         context = _ControllerContext(own, where)
         placement = place(semantics, arguments, context)
-        if placement.unresolved and own.region is not None:  # the controller's own default
+        if placement.unresolved and (own.region is not None or own.unresolved):
+            # the controller's own default (a CRD default, an owner's location), or why it has
+            # none: it knows its fields and owners better than the Terraform arguments
             scope = next((r.scope for r in semantics.readers if r.scope), None)
             placement = dataclasses.replace(context.provider_location(zone=False), scope=scope)
         attributes.update(single_site(semantics, arguments))

@@ -66,8 +66,10 @@ def test_findings() -> None:
         ("SOV001", "StatefulSet/shop/db"),
         ("SOV002", "PersistentVolumeClaim/shop/pgdata-db"),
         ("SOV002", "PersistentVolumeClaim/shop/uploads"),
-        # a Config Connector SQL instance in Paris: Google's exposure, not a location problem
+        # a Config Connector SQL instance in Paris: Google's exposure, not a location problem;
+        # its settings name no availabilityType, so it is ZONAL (google_sql_database_instance)
         ("SOV002", "SQLInstance/reporting"),
+        ("SOV009", "SQLInstance/reporting"),
 
         ("SOV007", "StatefulSet/shop/db"),
         ("SOV010", "StatefulSet/shop/db"),
