@@ -12,6 +12,7 @@ import pytest
 from sovlint.engine import ScanResult
 from sovlint.formatters import html, html_map
 from sovlint.model import Resource
+from filetree import ROOT
 from scan_results import AWS_EXPOSURES, build_result, realistic_resources, resource
 from scan_results import empty_result, realistic_result  # noqa: F401 (fixtures)
 
@@ -190,3 +191,11 @@ def test_map_data_shapes_lie_in_the_box_and_codes_are_iso() -> None:
     assert centre("US")[0] < centre("FR")[0] < centre("DE")[0] < centre("AU")[0]
     assert centre("AU")[1] > centre("FR")[1] and abs(centre("FR")[0] - centre("DE")[0]) < 40
     assert {"SG", "MT", "BH", "HK", "LU"} <= set(world["markers"]) | set(world["countries"])
+
+
+def test_the_readme_shows_a_screenshot_of_the_map() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    image = re.search(r"!\[[^\]]*map[^\]]*\]\((docs/[\w.-]+\.png)\)", readme)
+    assert image, "the README shows no screenshot of the report"
+    data = (ROOT / image.group(1)).read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 30_000
