@@ -26,6 +26,7 @@ def test_wheel_contains_policies_and_installed_cli_finds_them(tmp_path: Path) ->
     assert "sovlint/_policies/catalog/aws.yaml" in names
     assert "sovlint/_policies/categories.yaml" in names
     assert "sovlint/policy/schema.json" in names
+    assert {"sovlint/formatters/world/countries-110m.json", "sovlint/formatters/world/NOTICE.md"} <= names
     # install it (no dependencies: reuse this interpreter's) and run it away from the source tree
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=False).create(env_dir)

@@ -7,27 +7,34 @@ fetch), so it opens offline and can be mailed as is. Sections, each with a
 stable id: totals, where the data lives (charts by country, provider and
 extraterritorial law, findings by rule), findings, resources whose location
 is unknown (with the expression that was not resolved), the resources, and
-what was scanned (files, errors). Every piece of text from the scan goes
-through ``html.escape``; characters HTML forbids are shown as ``\\xNN``.
+what was scanned (files, errors). "Where the data lives" opens with a world
+map (``html_map``). Tables list at most ``ROWS_SHOWN`` rows, with a note
+saying how many there are; totals, charts and the map count everything.
+Every piece of text from the scan goes through ``html_escape.escape``;
+characters HTML forbids are shown as ``\\xNN``.
 Built with plain string joins: no templating dependency, fast on large scans.
 """
 
 from __future__ import annotations
 
-import html
-import re
 from collections import Counter
 from typing import Any, Iterable, Sequence
 
 from sovlint import __version__
 from sovlint.catalog import EEA_COUNTRIES
 from sovlint.engine import ScanResult
+from sovlint.formatters import html_map
+from sovlint.formatters.html_escape import breakable as _breakable
+from sovlint.formatters.html_escape import escape as _e
 from sovlint.model import Finding, Resource, Severity
 
-_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 UNKNOWN = "unknown"
 NO_EXPOSURE = "none known"
 HOME_COUNTRY = "FR"
+#: Rows listed per table (findings most severe first): the report stays small enough to mail on
+#: estates of thousands of resources; totals, charts and the map count every row, and the JSON,
+#: SARIF, text and CSV reports list them all.
+ROWS_SHOWN = 250
 
 _CSS = """
 :root{--ink:#1d2733;--muted:#5b6776;--line:#dde3ea;--bg:#f5f7fa;--card:#fff;--brand:#14324f;
@@ -97,25 +104,23 @@ print-color-adjust:exact}.chart,.card,table{break-inside:avoid}}
 """
 
 
-def _e(value: object) -> str:
-    """Text for HTML content or a quoted attribute."""
-    text = "" if value is None else str(value)
-    text = _FORBIDDEN.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
-                          else f"\\u{ord(m.group()):04x}", text)
-    return html.escape(text, quote=True)
-
-
-def _breakable(value: object, after: str = "/") -> str:
-    """Escaped text with line-break opportunities after ``/`` (paths) or ``.`` (addresses)."""
-    return re.sub(f"([{re.escape(after)}])(?=.)", r"\1<wbr>", _e(value))
-
-
 def _country_class(country: str | None) -> str:
     if country is None:
         return "unknown"
     if country == HOME_COUNTRY:
         return "ok"
     return "eea" if country in EEA_COUNTRIES else "abroad"
+
+
+def _countries_class(countries: tuple[str, ...]) -> str:
+    """The CSS class of a location: its country, ``multi`` for several, ``unknown`` for none."""
+    if len(countries) == 1:
+        return _e(countries[0])
+    return "multi" if countries else "unknown"
+
+
+def _countries_text(countries: tuple[str, ...]) -> str:
+    return ", ".join(countries) or "?"
 
 
 def _law_labels(resource: Resource) -> list[str]:
@@ -125,7 +130,7 @@ def _law_labels(resource: Resource) -> list[str]:
 
 
 def _location_unknown(resource: Resource) -> bool:
-    return resource.is_data_bearing and resource.country is None
+    return resource.is_data_bearing and not resource.countries
 
 
 # --- charts -------------------------------------------------------------------------------
@@ -170,8 +175,8 @@ def _top(counter: Counter[str], limit: int = 12, last: Iterable[str] = ()) -> li
     return head + tail
 
 
-def _charts(result: ScanResult, data: list[Resource]) -> str:
-    countries = Counter(r.country or UNKNOWN for r in data)
+def _charts(result: ScanResult, data: list[Resource], world_map: str) -> str:
+    countries = Counter(c for r in data for c in (r.countries or (UNKNOWN,)))  # each of its countries
     country_rows = [(k, v, _country_class(None if k == UNKNOWN else k))
                     for k, v in _top(countries, last=(UNKNOWN,))]
     country_legend = ('<div class="legend"><span><i class="i-ok"></i>France</span>'
@@ -195,7 +200,7 @@ def _charts(result: ScanResult, data: list[Resource]) -> str:
     severity_legend = ('<div class="legend">' + "".join(
         f'<span><i class="sev-{s.label}"></i>{s.label}</span>' for s in sorted(Severity, reverse=True))
         + "</div>")
-    return ('<section id="where"><h2>Where the data lives</h2><div class="charts">'
+    return ('<section id="where"><h2>Where the data lives</h2>' + world_map + '<div class="charts">'
             + bar_chart("chart-country", "Data-bearing resources by country", country_rows,
                         country_legend)
             + bar_chart("chart-provider", "Data-bearing resources by provider", provider_rows)
@@ -217,7 +222,7 @@ def _card(element_id: str, label: str, value: int, css: str = "") -> str:
 
 def _totals(result: ScanResult, data: list[Resource]) -> str:
     active = [f for f in result.findings if not f.suppressed]
-    unknown = sum(1 for r in data if r.country is None)
+    unknown = sum(1 for r in data if not r.countries)
     by_severity = Counter(f.severity for f in active)
     chips = "".join(
         f'<span class="sev-chip sev-{s.label}{"" if by_severity[s] else " zero"}" '
@@ -237,8 +242,8 @@ def _lead(data: list[Resource]) -> str:
     """One sentence a reader can quote: where the data-bearing resources are, under which law."""
     if not data:
         return '<p class="lead" id="lead">No data-bearing resource was found.</p>'
-    home = sum(1 for r in data if r.country == HOME_COUNTRY)
-    unknown = sum(1 for r in data if r.country is None)
+    home = sum(1 for r in data if r.countries == (HOME_COUNTRY,))
+    unknown = sum(1 for r in data if not r.countries)
     elsewhere = len(data) - home - unknown
     exposed = sum(1 for r in data if r.exposures_known and r.exposures)
     return (f'<p class="lead" id="lead">Of <strong>{len(data)}</strong> data-bearing resources, '
@@ -273,6 +278,14 @@ def _finding_row(finding: Finding) -> str:
             f'<td>{_e(finding.message)}</td><td class="status">{_e(status)}</td></tr>')
 
 
+def _more(shown: int, total: int, what: str, where: str) -> str:
+    """The note under a table cut at ``ROWS_SHOWN`` rows (nothing when every row is shown)."""
+    if shown >= total:
+        return ""
+    return (f'<p class="note rows-more" data-shown="{shown}" data-total="{total}">The first {shown} '
+            f"of {total} {what}; {where}.</p>")
+
+
 def _findings(result: ScanResult) -> str:
     if not result.findings:
         return ('<section id="findings"><h2>Findings</h2><p class="empty-state" id="no-findings">'
@@ -283,7 +296,9 @@ def _findings(result: ScanResult) -> str:
             + _columns(84, "15%", "19%", "20%", "", "11%") + "<thead><tr>"
             "<th>Severity</th><th>Rule</th><th>Resource</th><th>File</th><th>Message</th>"
             "<th>Status</th></tr></thead><tbody>"
-            + "".join(_finding_row(f) for f in ordered) + "</tbody></table></section>")
+            + "".join(_finding_row(f) for f in ordered[:ROWS_SHOWN]) + "</tbody></table>"
+            + _more(min(ROWS_SHOWN, len(ordered)), len(ordered), "findings, most severe first",
+                    "the text, JSON and SARIF reports list them all") + "</section>")
 
 
 def _unresolved(data: list[Resource]) -> str:
@@ -291,7 +306,7 @@ def _unresolved(data: list[Resource]) -> str:
     for resource in data:
         expressions = list(resource.unresolved) + [r.unresolved for r in resource.replicas
                                                    if r.unresolved]
-        if resource.country is not None and not expressions:
+        if resource.countries and not expressions:
             continue
         if expressions:
             what = ", ".join(f"<code>{_e(x)}</code>" for x in expressions)
@@ -310,16 +325,18 @@ def _unresolved(data: list[Resource]) -> str:
     return ('<section id="unresolved"><h2>Location unknown</h2><table class="grid" id="unresolved-table">'
             + _columns("26%", "16%", "10%", "22%", "") + "<thead>"
             "<tr><th>Resource</th><th>Type</th><th>Provider</th><th>File</th>"
-            "<th>Not resolved</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
-            '<p class="note">Pass the values with <code>--var</code>/<code>--var-file</code>, '
+            "<th>Not resolved</th></tr></thead><tbody>" + "".join(rows[:ROWS_SHOWN]) + "</tbody></table>"
+            + _more(min(ROWS_SHOWN, len(rows)), len(rows), "resources whose location is unknown",
+                    "the JSON report lists them all (<code>unresolved</code>)")
+            + '<p class="note">Pass the values with <code>--var</code>/<code>--var-file</code>, '
             "set <code>aws.default_region</code>, or map Kubernetes manifests to their cluster "
             "in <code>.sovlint.yaml</code>.</p></section>")
 
 
 def _replicas(resource: Resource) -> str:
     return "<br>".join(
-        f'{_e(r.via)} \u2192 {_e(r.region or "?")} '
-        f'<span class="country-{_e(r.country or "unknown")}">({_e(r.country or "?")})</span>'
+        f'{_e(r.via)} \u2192 {_e(r.label or r.region or "?")} '
+        f'<span class="country-{_countries_class(r.countries)}">({_e(_countries_text(r.countries))})</span>'
         for r in resource.replicas)
 
 
@@ -328,12 +345,12 @@ def _resources(result: ScanResult, data: list[Resource], everything: bool) -> st
     rows = "".join(
         f'<tr><td><code>{_breakable(r.address, "./")}</code></td><td>{_e(r.resource_type)}</td>'
         f"<td>{_e(r.category)}</td><td>{_e(r.provider or '?')}</td>"
-        f"<td>{_e(r.canonical_region or r.region or '?')}</td>"
-        f'<td class="country-{_e(r.country or "unknown")}">{_e(r.country or "?")}</td>'
+        f"<td>{_e(r.location_label or r.canonical_region or r.region or '?')}</td>"
+        f'<td class="country-{_countries_class(r.countries)}">{_e(_countries_text(r.countries))}</td>'
         f"<td>{'<br>'.join(_e(law) for law in _law_labels(r))}</td>"
         f"<td>{_e(r.data_class or '')}</td>"
         f"<td>{_replicas(r)}</td><td>{_breakable(_where(r.source.path, r.source.line))}</td></tr>"
-        for r in listed)
+        for r in listed[:ROWS_SHOWN])
     title = "Resources" if everything else "Data-bearing resources"
     note = "" if everything else (
         f'<p class="note">{len(result.resources) - len(data)} other resources (network, IAM, '
@@ -346,7 +363,10 @@ def _resources(result: ScanResult, data: list[Resource], everything: bool) -> st
             + "<thead><tr>"
             "<th>Resource</th><th>Type</th><th>Category</th><th>Provider</th><th>Region</th>"
             "<th>Country</th><th>Law</th><th>Data class</th><th>Copies</th><th>File</th></tr>"
-            f"</thead><tbody>{rows}</tbody></table>{note}</section>")
+            f"</thead><tbody>{rows}</tbody></table>"
+            + _more(min(ROWS_SHOWN, len(listed)), len(listed), title.lower(),
+                    "<code>sovlint inventory --format csv</code> lists them all")
+            + f"{note}</section>")
 
 
 def _scanned(result: ScanResult) -> str:
@@ -363,10 +383,15 @@ def _scanned(result: ScanResult) -> str:
                      + _columns("35%", "") + '<thead><tr><th>Where</th><th>Error</th></tr></thead>'
                      "<tbody>" + "".join(
                          f"<tr><td>{_e(_where(e.path, e.line))}</td><td>{_e(e.message)}</td></tr>"
-                         for e in result.errors) + "</tbody></table>")
+                         for e in result.errors[:ROWS_SHOWN]) + "</tbody></table>"
+                     + _more(min(ROWS_SHOWN, len(result.errors)), len(result.errors), "errors",
+                             "the JSON report lists them all"))
     if result.files:
         parts.append('<details id="scanned-files"><summary>Files</summary><ul>'
-                     + "".join(f"<li>{_e(path)}</li>" for path in result.files) + "</ul></details>")
+                     + "".join(f"<li>{_e(path)}</li>" for path in result.files[:ROWS_SHOWN]) + "</ul>"
+                     + _more(min(ROWS_SHOWN, len(result.files)), len(result.files), "files",
+                             "in path order")
+                     + "</details>")
     parts.append("</section>")
     return "".join(parts)
 
@@ -403,7 +428,8 @@ def render(result: ScanResult, options: dict[str, Any]) -> str:
     inventory = options.get("command") == "inventory"
     title = "Data location inventory" if inventory else "Data sovereignty review"
     data = [r for r in result.resources if r.is_data_bearing]
-    body = [_totals(result, data), _charts(result, data)]
+    map_css, world_map = html_map.render(data)
+    body = [_totals(result, data), _charts(result, data, world_map)]
     if inventory:
         body += [_resources(result, data, True), _way_out(options.get("way_out") or ()),
                  _unresolved(data), _findings(result)]
@@ -417,7 +443,7 @@ def render(result: ScanResult, options: dict[str, Any]) -> str:
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
         "style-src 'unsafe-inline'; img-src data:\">"
         f'<meta name="generator" content="sovlint {_e(__version__)}">'
-        f"<title>sovlint \u2014 {title}</title><style>{_CSS}</style></head>\n"
+        f"<title>sovlint \u2014 {title}</title><style>{_CSS}{map_css}</style></head>\n"
         f'<body class="report {"inventory" if inventory else "scan"}">'
         f'<header class="report-header"><h1>{title}</h1><p class="meta">Profile '
         f"<strong>{_e(result.profile)}</strong> \u00b7 {len(result.files)} files \u00b7 "

@@ -42,7 +42,7 @@ def resource(address: str, resource_type: str, path: str, line: int, *, provider
              region: str | None, country: str | None, category: str = "storage",
              data_class: str = "strategic", exposures: Sequence[str] = (),
              exposures_known: bool | None = None, **extra: Any) -> Resource:
-    """A resolved resource; ``end_line`` defaults to ``line + 5``."""
+    """A resolved resource; ``end_line`` defaults to ``line + 5``, ``countries`` to ``(country,)``."""
     end_line = extra.pop("end_line", line + 5)
     extra["replicas"] = tuple(dataclasses.replace(r, countries=(r.country,) if r.country else ())
                               for r in extra.get("replicas", ()))
@@ -50,8 +50,8 @@ def resource(address: str, resource_type: str, path: str, line: int, *, provider
         address=address, resource_type=resource_type,
         source=SourceSpan(path, line, end_line), input_format=extra.pop("input_format", "terraform"),
         provider=provider, region=region, canonical_region=region if country else None,
-        country=country, countries=(country,) if country else (), category=category,
-        data_class=data_class,
+        country=country, countries=extra.pop("countries", (country,) if country else ()),
+        category=category, data_class=data_class,
         exposures=tuple(exposures),
         exposures_known=provider is not None if exposures_known is None else exposures_known,
         **extra,

@@ -156,3 +156,39 @@ def test_many_categories_are_folded_into_other(realistic_result: ScanResult) -> 
     provider = page[page.index('id="chart-provider"'):page.index('id="chart-law"')]
     assert len(re.findall(r'class="bar"', provider)) == 12
     assert 'data-label="other"' in provider
+
+
+def test_long_tables_are_cut_with_a_note() -> None:
+    result = large_result(2 * (html.ROWS_SHOWN + 10))  # two findings per resource
+    page = html.render(result, {"command": "scan"})
+    assert _value(page, "total-findings") == len(result.findings) == 2 * (html.ROWS_SHOWN + 10)
+    findings = page[page.index('id="findings-table"'):page.index('id="unresolved"')]
+    assert findings.count('<tr class="finding') == html.ROWS_SHOWN
+    assert (f'data-shown="{html.ROWS_SHOWN}" data-total="{len(result.findings)}">The first '
+            f"{html.ROWS_SHOWN} of {len(result.findings)} findings, most severe first; the text, "
+            "JSON and SARIF reports list them all.") in findings
+    resources = page[page.index('id="resources-table"'):page.index('id="scanned"')]
+    assert resources.count("<tr><td>") == html.ROWS_SHOWN
+    assert f'data-total="{len(result.resources)}"' in resources
+    scanned = page[page.index('id="scanned"'):]
+    assert "rows-more" not in scanned  # 200 files: all listed
+    small = html.render(large_result(20), {"command": "scan"})
+    assert "rows-more" not in small
+
+
+def test_a_location_spanning_countries_counts_in_each_and_is_not_unknown(
+        realistic_result: ScanResult) -> None:
+    """An EU multi-region bucket is in the bars of each of its countries, not 'unknown'."""
+    from scan_results import resource
+
+    bucket = resource("google_storage_bucket.eu", "google_storage_bucket", "gcp/main.tf", 3,
+                      provider="google", region="EU", country=None, countries=("BE", "NL"),
+                      location_label="EU multi-region")
+    result = dataclasses.replace(realistic_result, resources=[*realistic_result.resources, bucket])
+    page = html.render(result, {"command": "scan"})
+    assert _value(page, "total-unknown-location") == 2  # as before: the bucket's place is known
+    country = page[page.index('id="chart-country"'):page.index('id="chart-provider"')]
+    bars = dict(re.findall(r'data-label="([^"]+)" data-value="(\d+)"', country))
+    assert bars["BE"] == "1" and bars["NL"] == "1"
+    table = page[page.index('id="resources-table"'):]
+    assert "EU multi-region" in table and "BE, NL" in table

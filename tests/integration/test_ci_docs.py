@@ -1,5 +1,8 @@
-"""docs/ci.md says what works: its snippets parse, name the files its commands write, and its
-``sovlint`` command lines run and write valid reports."""
+"""docs/ci.md says what works: its snippets parse and name the shipped GitHub Action, GitLab
+component and pre-commit hook of this version with the inputs they declare, its ``sovlint``
+command lines run and write valid reports. (The workflow and include blocks are also run
+through the action and the component in ``test_github_action.py`` and
+``test_gitlab_component.py``.)"""
 
 from __future__ import annotations
 
@@ -14,9 +17,13 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from sovlint import __version__
 from sovlint.cli import main
 
 PROJECT = Path(__file__).resolve().parents[2]
+ACTION = yaml.safe_load((PROJECT / "action.yml").read_text(encoding="utf-8"))
+COMPONENT = PROJECT / "templates" / "sovlint.yml"
+GITLAB_SCHEMA = json.loads((PROJECT / "tests" / "schemas" / "gitlab-ci.json").read_text(encoding="utf-8"))
 DOC = (PROJECT / "docs" / "ci.md").read_text(encoding="utf-8")
 BLOCKS = re.findall(r"```(\w+)\n(.*?)```", DOC, re.S)
 COMMANDS = sorted({m.group(1).strip() for m in re.finditer(r"sovlint ((?:scan|inventory) [^'\n]*)", DOC)})
@@ -25,28 +32,50 @@ SARIF_SCHEMA = Path("/work/shared/schemas/sarif-schema-2.1.0.json")
 
 def test_yaml_snippets_parse() -> None:
     blocks = [body for lang, body in BLOCKS if lang == "yaml"]
-    assert len(blocks) == 3
+    assert len(blocks) == 3  # the GitHub workflow, the GitLab include, the pre-commit config
     for body in blocks:
         assert yaml.safe_load(body)
 
 
-def test_github_workflow_uploads_the_sarif_the_scan_writes() -> None:
+def _section(title: str) -> str:
+    start = DOC.index(f"\n## {title}\n")
+    end = DOC.find("\n## ", start + 1)
+    return DOC[start:end if end > 0 else len(DOC)]
+
+
+def test_github_workflow_uses_the_action_of_this_version() -> None:
     workflow = next(yaml.safe_load(b) for lang, b in BLOCKS if lang == "yaml" and "jobs:" in b)
     steps = workflow["jobs"]["sovlint"]["steps"]
-    scan = next(s["run"] for s in steps if "sovlint scan" in s.get("run", ""))
-    upload = next(s for s in steps if s.get("uses", "").startswith("github/codeql-action/upload-sarif"))
-    assert f"sarif:{upload['with']['sarif_file']}" in scan
-    assert upload["if"] == "always()"
-    assert workflow["permissions"]["security-events"] == "write"
+    step = next(s for s in steps if s.get("uses", "").startswith("sovlint/sovlint@"))
+    assert step["uses"] == f"sovlint/sovlint@v{__version__}"
+    assert steps.index(step) > next(i for i, s in enumerate(steps)
+                                    if s.get("uses", "").startswith("actions/checkout@"))
+    assert set(step.get("with", {})) <= set(ACTION["inputs"])
+    if str(step.get("with", {}).get("upload-sarif", "true")) == "true":
+        assert workflow["permissions"]["security-events"] == "write"
 
 
-def test_gitlab_job_reports_the_files_the_scan_writes() -> None:
-    job = next(yaml.safe_load(b) for lang, b in BLOCKS if lang == "yaml" and "artifacts:" in b)["sovlint"]
-    script = " ".join(job["script"])
-    reports = job["artifacts"]["reports"]
-    assert f"gitlab:{reports['codequality']}" in script
-    assert f"junit:{reports['junit']}" in script
-    assert job["artifacts"]["when"] == "always"
+def test_github_tables_list_the_actions_inputs_and_outputs() -> None:
+    section = _section("GitHub Actions")
+    documented = set(re.findall(r"^\| `([\w-]+)` \|", section, re.M))
+    assert documented == set(ACTION["inputs"]) | set(ACTION["outputs"])
+    for name, spec in ACTION["inputs"].items():
+        if spec.get("default") not in ("", None):
+            assert re.search(rf"^\| `{name}` \| `{re.escape(spec['default'])}` \|", section, re.M), name
+
+
+def test_gitlab_include_names_the_component_of_this_version() -> None:
+    config = next(yaml.safe_load(b) for lang, b in BLOCKS if lang == "yaml" and "component:" in b)
+    jsonschema.Draft7Validator(GITLAB_SCHEMA).validate(config)
+    (include,) = config["include"]
+    path, _, version = include["component"].partition("@")
+    assert version == f"v{__version__}"
+    assert path.rsplit("/", 1)[1] == COMPONENT.stem  # templates/<name>.yml is component <name>
+    header = next(yaml.safe_load_all(COMPONENT.read_text(encoding="utf-8")))
+    assert set(include.get("inputs", {})) <= set(header["spec"]["inputs"])
+    section = _section("GitLab CI/CD component")
+    listed = re.search(r"Inputs: (.*?) \u2014", section, re.S)
+    assert listed and set(re.findall(r"`([\w-]+)`", listed.group(1))) == set(header["spec"]["inputs"])
 
 
 def test_jenkins_steps_read_the_files_the_scan_writes() -> None:
@@ -57,6 +86,7 @@ def test_jenkins_steps_read_the_files_the_scan_writes() -> None:
 
 def test_pre_commit_snippet_names_a_defined_hook() -> None:
     config = next(yaml.safe_load(b) for lang, b in BLOCKS if lang == "yaml" and "repos:" in b)
+    assert config["repos"][0]["rev"] == f"v{__version__}"
     hooks = yaml.safe_load((PROJECT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
     defined = {h["id"]: h for h in hooks}
     assert [h["id"] for h in config["repos"][0]["hooks"]] == ["sovlint"]
@@ -93,4 +123,4 @@ def test_documented_command_writes_valid_reports(command: str, tmp_path: Path,
 
 
 def test_every_command_was_found() -> None:
-    assert len(COMMANDS) >= 5, COMMANDS
+    assert len(COMMANDS) >= 3, COMMANDS
