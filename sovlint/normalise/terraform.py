@@ -23,7 +23,8 @@ from sovlint.hcl.syntax import Attribute, Block, HclFile, HclSyntaxError
 from sovlint.model import Replica, Resource, SourceSpan, Suppression
 from sovlint.parse_cache import real_path
 from sovlint.suppress import parse_comment_suppressions
-from sovlint.terraform.instance import MAX_INSTANCES, MAX_MODULE_DEPTH, ModuleInstance, ProviderInstance
+from sovlint.terraform.instance import (MAX_INSTANCES, MAX_MODULE_DEPTH, MAX_TOTAL_MODULE_INSTANCES,
+                                       ModuleInstance, ProviderInstance)
 from sovlint.terraform.module import ModuleConfig, load_module, provider_key
 from sovlint.terraform.values import LazyMapping, OpenMapping, Unknown
 
@@ -159,6 +160,8 @@ class TerraformLoader:
         self._resolved: dict[Path, Path] = {}
         #: count/for_each that hit an evaluation bound: (path, line, message), for the report
         self.limits: list[tuple[str, int | None, str]] = []
+        #: module instances evaluated under the current root (MAX_TOTAL_MODULE_INSTANCES)
+        self.module_instances = 0
 
     # ----- parsing -----
     def module_config(self, directory: Path) -> ModuleConfig | None:
@@ -225,7 +228,11 @@ class TerraformLoader:
                               load_child=self.module_config)
         root.providers = self._own_providers(root, {})
         self.limits = []
-        self._collect(root, result)
+        self.module_instances = 0
+        from sovlint.terraform.values import allowance
+
+        with allowance():  # one budget for everything this root's expressions build
+            self._collect(root, result)
         result.errors.extend(self.limits)
         return result
 
@@ -369,6 +376,13 @@ class TerraformLoader:
             return lambda input_name: parent.evaluate(arguments[input_name].expr, extra)
 
         for _key, extra in instances:
+            self.module_instances += 1
+            if self.module_instances > MAX_TOTAL_MODULE_INSTANCES:
+                if self.module_instances == MAX_TOTAL_MODULE_INSTANCES + 1:  # said once per root
+                    self._note_limit(parent, block, file, "module call",
+                                     f"the limit of {MAX_TOTAL_MODULE_INSTANCES:,} module instances under "
+                                     "one root is reached; this and later module calls are not evaluated")
+                return
             # evaluated when the module reads them (in the caller's scope): unused inputs cost nothing
             inputs = LazyMapping(address, list(arguments), argument(extra))
             child = ModuleInstance(config=config, inputs=inputs, address=address, providers={},
@@ -441,7 +455,8 @@ class TerraformLoader:
     def _note_limit(self, module: ModuleInstance, block: Block, file: HclFile | None,
                     what: str, reason: str) -> None:
         """Report a count/for_each that an evaluation bound (SPEC §9) kept from being evaluated."""
-        if file is None or not (reason.startswith(EVALUATION_BOUNDS) or "stand for all" in reason):
+        if file is None or not (reason.startswith(EVALUATION_BOUNDS) or "stand for all" in reason
+                                or what == "module call"):
             return
         kind = f"{block.type}." if block.type in ("module", "data") else ""
         local = f"{kind}{'.'.join(block.labels)}"
