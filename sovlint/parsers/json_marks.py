@@ -118,7 +118,7 @@ class _Reader:
                     done.end_line = self.line
                 elif ch in "{[":
                     if len(stack) >= MAX_DEPTH:
-                        raise JsonError(f"nesting deeper than {MAX_DEPTH} levels", self.line, limit=True)
+                        raise JsonError(f"invalid JSON: nesting deeper than {MAX_DEPTH} levels", self.line, limit=True)
                     new: Any = LineDict() if ch == "{" else LineList()
                     new.line = self.line
                     self.pos += 1
