@@ -29,7 +29,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -46,7 +45,6 @@ INPUT_FORMAT = "arm"
 PROVIDER = "azurerm"
 RG_LOCATION = "resourceGroup().location is chosen at deploy time (set azure.resource_group_location)"
 MAX_COPY = 200
-BICEP_TIMEOUT = 60
 #: Characters of an evaluated resource name kept in its address (longer: the expression).
 MAX_NAME = 1024
 
@@ -722,8 +720,10 @@ def normalise_arm_parameters(unit: Any, config: Config) -> Any:
 
 
 def normalise_bicep(unit: Any, config: Config) -> Any:
-    """A Bicep file, compiled to ARM JSON by ``bicep build --stdout`` when bicep is on PATH."""
+    """A Bicep file, compiled to ARM JSON by ``bicep build --stdout --no-restore`` when bicep is
+    on PATH, sandboxed as every renderer is (a module from a registry: not compiled)."""
     from sovlint.engine import UnitResult
+    from sovlint.normalise.sandbox import bicep_graph, run_renderer
 
     result = UnitResult()
     display = unit.reported[0]
@@ -731,18 +731,17 @@ def normalise_bicep(unit: Any, config: Config) -> Any:
     if bicep is None:
         result.errors.append(ScanError(display, "not scanned: bicep not found"))
         return result
-    try:
-        completed = subprocess.run([bicep, "build", "--stdout", str(unit.path)], capture_output=True,
-                                   timeout=BICEP_TIMEOUT, check=False, stdin=subprocess.DEVNULL)
-    except (subprocess.TimeoutExpired, OSError) as exc:
-        result.errors.append(ScanError(display, f"not scanned: bicep build failed ({exc})"))
+    refusal = bicep_graph(Path(unit.path), display).refusal()
+    if refusal is not None:
+        result.errors.append(ScanError(display, f"not scanned: {refusal}", 1))
         return result
-    if completed.returncode != 0:
-        lines = completed.stderr.decode("utf-8", "replace").strip().splitlines()
-        result.failures.append((display, None, f"bicep build failed: {lines[-1] if lines else ''}"))
+    path = Path(unit.path).resolve()
+    output, error = run_renderer([bicep, "build", "--stdout", "--no-restore", path.name], path.parent)
+    if output is None:
+        result.failures.append((display, None, error))
         return result
     try:
-        document = load_json(completed.stdout.decode("utf-8", "replace"))
+        document = load_json(output)
     except JsonError as exc:
         result.errors.append(ScanError(display, f"bicep output is not JSON: {exc.message}"))
         return result

@@ -1,9 +1,11 @@
 """Helm charts and kustomizations: rendered by the user's own tools, then read as manifests.
 
 ``helm template`` and ``kustomize build`` (or ``kubectl kustomize``) run when
-they are on PATH, with an argument list (never a shell), a time limit and no
-access to remote sources: a kustomization that names a remote base is not
-rendered (``scan`` makes no network call). Without the tool:
+they are on PATH, sandboxed (:mod:`sovlint.normalise.sandbox`): the whole
+graph they would read is walked first, and a kustomization or chart that
+names anything remote, anywhere in it, is not rendered (the message names the
+reference and where it is); they run with no network, no cluster and no
+credentials, kustomize with its load restrictor on. Without the tool:
 
 - a chart gives one SOV900 on its ``Chart.yaml`` ("not rendered: helm not
   found"); its templates are not YAML and are not read one by one;
@@ -16,7 +18,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -24,39 +25,15 @@ from sovlint.config import Config
 from sovlint.model import ScanError
 from sovlint.normalise.documents import ParseFailure, load_source, string_leaves
 from sovlint.normalise.kubernetes import normalise_rendered
+from sovlint.normalise.sandbox import chart_graph, kustomization_graph, run_renderer
 
 #: Files and folders read at most to decide whether a rendered result is still valid.
 MAX_RENDER_INPUTS = 20_000
-
-#: Seconds a renderer may run.
-RENDER_TIMEOUT = 60
-#: Bytes of rendered output read at most.
-MAX_RENDERED = 50 * 1024 * 1024
 #: kustomization keys whose effect is lost when the plain manifests are read instead.
 TRANSFORMATIONS = ("patches", "patchesStrategicMerge", "patchesJson6902", "replacements",
                    "namePrefix", "nameSuffix", "namespace", "commonLabels", "labels",
                    "commonAnnotations", "images", "replicas", "components", "helmCharts",
                    "configMapGenerator", "secretGenerator", "generators", "transformers")
-
-
-def _run(argv: list[str], cwd: Path) -> tuple[str | None, str]:
-    """Run a renderer: (stdout, "") or (None, why it failed)."""
-    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")}
-    env["HELM_NO_PLUGINS"] = "1"  # plugins could run anything
-    try:
-        completed = subprocess.run(argv, cwd=cwd, capture_output=True, timeout=RENDER_TIMEOUT,
-                                   check=False, env=env, stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
-        return None, f"{argv[0]} did not finish in {RENDER_TIMEOUT}s"
-    except OSError as exc:
-        return None, f"{argv[0]} could not run: {exc.strerror or exc}"
-    if completed.returncode != 0:
-        message = completed.stderr.decode("utf-8", "replace").strip().splitlines()
-        last = message[-1][:300] if message else str(completed.returncode)
-        return None, f"{Path(argv[0]).name} {argv[1]} failed: {last}"
-    if len(completed.stdout) > MAX_RENDERED:
-        return None, f"{argv[0]} output larger than {MAX_RENDERED} bytes"
-    return completed.stdout.decode("utf-8", "replace"), ""
 
 
 def normalise_helm_chart(unit: Any, config: Config) -> Any:
@@ -70,7 +47,11 @@ def normalise_helm_chart(unit: Any, config: Config) -> Any:
     if helm is None:
         result.failures.append((display, 1, "not rendered: helm not found"))
         return result
-    output, error = _run([helm, "template", "sovlint", ".", "--namespace", "default"], chart_dir)
+    refusal = chart_graph(Path(unit.path), display).refusal()
+    if refusal is not None:
+        result.errors.append(ScanError(display, f"chart not rendered: {refusal}", 1))
+        return result
+    output, error = run_renderer([helm, "template", "sovlint", ".", "--namespace", "default"], chart_dir)
     if output is None:
         result.errors.append(ScanError(display, f"chart not rendered: {error}"))
         return result
@@ -79,10 +60,6 @@ def normalise_helm_chart(unit: Any, config: Config) -> Any:
         result.errors.append(ScanError(display, failure.message))
     result.resources = resources
     return result
-
-
-def _is_remote(entry: str) -> bool:
-    return "://" in entry or entry.startswith(("github.com/", "git@", "gitlab.com/")) or "?ref=" in entry
 
 
 def normalise_kustomization(unit: Any, config: Config) -> Any:
@@ -102,21 +79,23 @@ def normalise_kustomization(unit: Any, config: Config) -> Any:
         return result
     if document.get("kind") == "Component":
         return result  # applied through the kustomizations that list it
-    listed = [str(e) for key in ("resources", "bases", "components")
-              for e in document.get(key) or () if isinstance(e, (str, int))]
-    remote = [e for e in listed if _is_remote(e)]
     tool: list[str] | None = None
     if shutil.which("kustomize"):
-        tool = [str(shutil.which("kustomize")), "build", "."]
+        tool = [str(shutil.which("kustomize")), "build", ".", "--load-restrictor", "LoadRestrictionsRootOnly"]
     elif shutil.which("kubectl"):
-        tool = [str(shutil.which("kubectl")), "kustomize", "."]
+        tool = [str(shutil.which("kubectl")), "kustomize", ".", "--load-restrictor", "LoadRestrictionsRootOnly"]
+    graph = kustomization_graph(path, display) if tool is not None else None
     reason = ""
-    if remote:
-        reason = f"remote resources are not fetched ({', '.join(remote)})"
-    elif tool is None:
+    if tool is None or graph is None:
         reason = "kustomize not found"
+    elif graph.refusal() is not None:
+        reason = str(graph.refusal())
+    elif graph.needs_helm and shutil.which("helm") is None:
+        reason = "its helmCharts need helm, which is not found"
     else:
-        output, error = _run(tool, path.parent)
+        if graph.needs_helm:
+            tool += ["--enable-helm", "--helm-command", str(shutil.which("helm"))]
+        output, error = run_renderer(tool, path.parent)
         if output is not None:
             resources, failure = normalise_rendered(output, display, config, path.parent)
             if failure is not None:
