@@ -213,6 +213,7 @@ def test_the_listener_would_have_seen_kubectl_fetch_it(tmp_path: Path, listener:
     """The control: the same tree built by the tool directly reaches the listener."""
     files, _, _ = NESTINGS["resources in a nested kustomization (the issue's case)"]
     tree = write_tree(tmp_path / "tree", files(listener.url))
+    assert KUBECTL is not None
     command = [KUBECTL, "build" if KUBECTL.endswith("kustomize") else "kustomize", str(tree)]
     env = {**os.environ, "HOME": str(tmp_path)}
     done = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env)
