@@ -107,9 +107,11 @@ def run_unit(unit: WorkUnit, config: Config, skip_dirs: frozenset[str] = frozens
 
 
 def _run_unit(unit: WorkUnit, config: Config) -> UnitResult:
+    from sovlint import files
     from sovlint.hcl import backend
 
     backend.configure(config.hcl_backend)  # worker processes started with spawn
+    files.configure(config.max_file_size, config.tree)
     result = UnitResult()
     if unit.kind == TERRAFORM:
         from sovlint.parse_cache import cached_unit
@@ -387,6 +389,9 @@ def scan(paths: Sequence[Path], config: Config, explicit_files: bool = False,
 
     parse_cache.configure(config.cache)
     backend.configure(config.hcl_backend)
+    from sovlint import files
+
+    files.configure(config.max_file_size, config.tree)
     terraform = sys.modules.get("sovlint.normalise.terraform")
     if terraform is not None:  # a scan reads the files as they are now
         terraform.forget_modules()

@@ -100,9 +100,29 @@ def apply_suppressions(findings: Sequence[Finding], resources_by_address: dict[t
 
 
 def read_baseline(path: Path) -> frozenset[str]:
-    """The fingerprints recorded in a baseline file."""
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return frozenset(f["fingerprint"] for f in data.get("findings", []) if "fingerprint" in f)
+    """The fingerprints recorded in a baseline file; a file that cannot be read or is not a
+    baseline is a :class:`~sovlint.config.ConfigError` (exit 2) with the file and line."""
+    from sovlint.config import ConfigError
+    from sovlint.files import MAX_CONFIG_FILE_SIZE, UnreadableFile, read_bytes
+    from sovlint.parsers.json_marks import JsonError, load_json
+    from sovlint.parsers.text import decode_text
+
+    try:
+        text = decode_text(read_bytes(path, MAX_CONFIG_FILE_SIZE))
+    except UnreadableFile as exc:
+        raise ConfigError(f"cannot read baseline: {exc.reason}", str(path)) from None
+    if isinstance(text, tuple):
+        raise ConfigError(f"cannot read baseline: {text[0]}", str(path), text[1])
+    try:
+        data = load_json(text)
+    except JsonError as exc:
+        raise ConfigError(f"not a baseline: {exc.message}", str(path), exc.line) from None
+    findings = data.get("findings") if isinstance(data, dict) else None
+    if not isinstance(findings, list):
+        raise ConfigError("not a baseline: no \"findings\" list (write one with --write-baseline)",
+                          str(path), getattr(data, "line", 1))
+    return frozenset(f["fingerprint"] for f in findings
+                     if isinstance(f, dict) and isinstance(f.get("fingerprint"), str))
 
 
 def write_atomically(path: Path, text: str) -> None:

@@ -67,17 +67,21 @@ def parse_terraform_file(path: Path, display: str) -> HclFile | ParseFailure:
     from sovlint.hcl.backend import backend_name
     from sovlint.parse_cache import cached_parse
 
+    refused: list[str] = []
+
     def read() -> bytes | None:
-        try:
-            with open(path, "rb") as handle:
-                return handle.read()
-        except OSError:
+        from sovlint.files import UnreadableFile, read_scanned
+
+        try:  # a regular file within the size limit, not through a link out of the tree
+            return read_scanned(path)
+        except UnreadableFile as exc:
+            refused.append(exc.reason)
             return None
 
     def parse(data: bytes | None) -> HclFile | ParseFailure:
         from sovlint.parsers.text import decode_text
 
-        text = decode_text(data) if data is not None else ("cannot read file", None)
+        text = decode_text(data) if data is not None else (refused[0] if refused else "cannot read", None)
         if isinstance(text, tuple):
             return ParseFailure(display, text[1], text[0])
         try:
@@ -409,12 +413,17 @@ class TerraformLoader:
             path = directory / ".terraform" / "modules" / "modules.json"
             self.read_paths.add(os.path.abspath(path))
             if path.is_file():
+                from sovlint.files import UnreadableFile, read_scanned
+
                 try:
-                    data = json.loads(path.read_text(encoding="utf-8"))
-                except (OSError, ValueError):
+                    data = json.loads(read_scanned(path))
+                except (UnreadableFile, ValueError, RecursionError):
                     return {}
-                return {m["Key"]: (directory / m["Dir"]) for m in data.get("Modules", [])
-                        if m.get("Key") and m.get("Dir")}
+                if not isinstance(data, dict):
+                    return {}
+                listed = data.get("Modules")
+                return {m["Key"]: (directory / m["Dir"]) for m in (listed if isinstance(listed, list) else [])
+                        if isinstance(m, dict) and isinstance(m.get("Key"), str) and isinstance(m.get("Dir"), str)}
         return {}
 
     # ----- one resource block -----

@@ -39,10 +39,17 @@ def _validator() -> object:
 
 
 def _read(path: Path) -> dict[str, object]:
+    from sovlint.files import MAX_CONFIG_FILE_SIZE, UnreadableFile, read_bytes
+    from sovlint.parsers.text import decode_text
+
     try:
-        docs = [d for d in load_documents(path.read_text(encoding="utf-8")) if d is not None]
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PolicyError(str(path), None, f"cannot read profile: {exc}") from None
+        text = decode_text(read_bytes(path, MAX_CONFIG_FILE_SIZE))
+    except UnreadableFile as exc:
+        raise PolicyError(str(path), None, f"cannot read profile: {exc.reason}") from None
+    if isinstance(text, tuple):
+        raise PolicyError(str(path), text[1], f"cannot read profile: {text[0]}")
+    try:
+        docs = [d for d in load_documents(text) if d is not None]
     except YamlError as exc:
         raise PolicyError(str(path), exc.line, exc.message) from None
     doc = docs[0] if len(docs) == 1 else None

@@ -69,33 +69,22 @@ def _rune_width(data: bytes, position: int) -> int:
 @functools.lru_cache(maxsize=256)
 def _compile(pattern: str) -> GoRegexp | str:
     """The compiled pattern, or the error message (both cached)."""
-    import re2  # type: ignore[import-not-found]
+    from sovlint.policy.regex import RegexError, compile_re2
 
     if len(pattern) > MAX_PATTERN:
         return f"pattern longer than {MAX_PATTERN} characters"
     if _ANY_BYTE.search(pattern):
         return "invalid escape sequence: \\C"
     try:
-        encoded = pattern.encode("utf-8")
+        program = compile_re2(pattern.encode("utf-8"))
     except UnicodeEncodeError:
         return "invalid UTF-8 in pattern"
-    options = re2.Options()
-    options.log_errors = False  # RE2 would print every refused pattern on standard error
-    try:
-        program = re2.compile(encoded, options)
-    except re2.error as exc:
-        return _message(exc)
+    except RegexError as exc:
+        return str(exc)
     names = [""] * program.groups
     for name, index in program.groupindex.items():
         names[index - 1] = name.decode("utf-8", "replace") if isinstance(name, bytes) else str(name)
     return GoRegexp(program, tuple(names))
-
-
-def _message(exc: Exception) -> str:
-    detail = exc.args[0] if exc.args else str(exc)
-    if isinstance(detail, bytes):
-        detail = detail.decode("utf-8", "replace")
-    return str(detail)
 
 
 def compile_pattern(pattern: str, function: str) -> GoRegexp:
