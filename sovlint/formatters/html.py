@@ -19,6 +19,8 @@ import re
 from collections import Counter
 from typing import Any, Iterable, Sequence
 
+from sovlint.quoting import visible
+
 from sovlint import __version__
 from sovlint.catalog import EEA_COUNTRIES
 from sovlint.engine import ScanResult
@@ -99,7 +101,7 @@ print-color-adjust:exact}.chart,.card,table{break-inside:avoid}}
 
 def _e(value: object) -> str:
     """Text for HTML content or a quoted attribute."""
-    text = "" if value is None else str(value)
+    text = visible("" if value is None else str(value), keep_whitespace=True)
     text = _FORBIDDEN.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
                           else f"\\u{ord(m.group()):04x}", text)
     return html.escape(text, quote=True)
