@@ -31,6 +31,9 @@ class ConfigError(Exception):
     """A configuration problem: exit code 2, with the file and line when known."""
 
     def __init__(self, message: str, path: str | None = None, line: int | None = None):
+        if path and os.path.isabs(path):  # shown as the user would type it, when below the cwd
+            relative = os.path.relpath(path)
+            path = relative if not relative.startswith(os.pardir) else path
         where = f"{path}:{line}: " if path and line else (f"{path}: " if path else "")
         super().__init__(f"{where}{message}")
         self.path = path
@@ -254,28 +257,36 @@ def from_file(path: Path | None, tree: Tree | None = None) -> Config:
 
 
 def load_config(explicit: Path | None, scan_paths: Iterable[Path],
-                flags: Mapping[str, Any]) -> Config:
-    """The ordered merge. ``flags`` holds only the options given on the command line."""
+                flags: Mapping[str, Any], scanning: bool = False) -> Config:
+    """The ordered merge. ``flags`` holds only the options given on the command line.
+
+    ``scanning``: the command reads ``scan_paths`` as untrusted code (``scan``,
+    ``inventory``), so a config file found in them is untrusted too (module docstring).
+    """
     scan_paths = list(scan_paths)
     named = [Path(p) for key in ("var_files", "policies") for p in flags.get(key) or ()]
     named += [Path(flags["baseline"])] if flags.get("baseline") else []
     named += [p for p in scan_paths if not p.is_dir()]
     tree = scanned_tree(scan_paths or [Path(".")], named=named)
-    trusted = True  # a config named on the command line, or found above the scanned tree
+    trusted = True  # a config named on the command line, found above the scanned tree, or not scanning
+    path: Path | None
     if explicit is not None:
+        reason = special_file(explicit)
+        if reason is not None:
+            raise ConfigError(reason, str(explicit))
         if not explicit.is_file():
             raise ConfigError("config file not found", str(explicit))
-        path: Path | None = explicit
+        path = explicit
     else:
         path = find_config(next(iter(scan_paths), Path(".")))
-        if path is not None:
+        if path is not None and scanning:
             location = os.path.join(os.path.realpath(path.parent), path.name)
             trusted = not any(location.startswith(r.rstrip(os.sep) + os.sep) for r in tree.roots)
             if not trusted and not tree.holds(path):
                 raise ConfigError("the configuration file is a symbolic link out of the scanned tree; "
                                   "not read (give it with --config to use it)", str(path))
-            if trusted:  # the user's own, above the tree: what sits beside it may be read
-                tree = dataclasses.replace(tree, roots=(*tree.roots, os.path.realpath(path.parent)))
+        if path is not None and trusted:  # the user's own: what sits beside it may be read
+            tree = dataclasses.replace(tree, roots=(*tree.roots, os.path.realpath(path.parent)))
     config = from_file(path, None if trusted else tree)
     if path is not None and trusted:
         files = [name for key, _ in _FILE_SETTINGS for name in _names(getattr(config, key))]

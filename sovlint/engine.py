@@ -389,6 +389,12 @@ def scan(paths: Sequence[Path], config: Config, explicit_files: bool = False,
 
     parse_cache.configure(config.cache)
     backend.configure(config.hcl_backend)
+    try:
+        backend.check_available()
+    except ValueError as exc:  # once, as a usage error, not a failure on every file
+        from sovlint.config import ConfigError
+
+        raise ConfigError(str(exc)) from None
     from sovlint import files
 
     files.configure(config.max_file_size, config.tree)

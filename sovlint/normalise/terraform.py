@@ -202,7 +202,8 @@ class TerraformLoader:
                 values[name[len("TF_VAR_"):]] = value
         auto = []
         for name in ("terraform.tfvars", "terraform.tfvars.json"):
-            if (directory / name).is_file():
+            # anything there but a folder is read (or refused, with why: a FIFO, a link out...)
+            if os.path.lexists(directory / name) and not (directory / name).is_dir():
                 auto.append(directory / name)
         try:
             auto += sorted(p for p in directory.iterdir()
