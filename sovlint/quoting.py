@@ -69,6 +69,11 @@ def csv_cell(text: str) -> str:
     return text
 
 
+def shortened(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters (``…`` marks the cut); nothing else changes."""
+    return text if len(text) <= limit else text[:limit] + "\u2026"
+
+
 def excerpt(text: str, limit: int = EXCERPT_LENGTH) -> str:
     """The first line of ``text``, cut to ``limit`` characters (``…`` marks a cut), made visible."""
     first, newline, _ = text.partition("\n")
