@@ -74,6 +74,10 @@ def normalise_kustomization(unit: Any, config: Config) -> Any:
         result.failures.append(loaded.as_tuple())
         return result
     document = loaded.documents[0] if loaded.documents else None
+    if document is None:  # valid YAML, but kustomize refuses it: not a parse failure
+        result.errors.append(ScanError(display, "kustomization not rendered: it is empty "
+                                                "(kustomize refuses an empty kustomization)", 1))
+        return result
     if not isinstance(document, dict):
         result.failures.append((display, 1, "a kustomization must be a mapping"))
         return result

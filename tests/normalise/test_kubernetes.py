@@ -151,3 +151,11 @@ def test_kustomization_rendered(tmp_path: Path) -> None:
     assert (pvc.address, pvc.source.path, pvc.source.line, pvc.tags) == (
         "PersistentVolumeClaim/prod/data", "k/kustomization.yaml", None,
         {"data-classification": "public"})
+
+
+def test_an_empty_kustomization_is_not_a_parse_failure(tmp_path: Path) -> None:
+    (tmp_path / "kustomization.yaml").write_text("# just an empty file\n")
+    result = normalise("kustomization", tmp_path / "kustomization.yaml", "k/kustomization.yaml")
+    assert result.failures == []  # valid YAML: no SOV900
+    assert [e.message for e in result.errors] == [
+        "kustomization not rendered: it is empty (kustomize refuses an empty kustomization)"]
