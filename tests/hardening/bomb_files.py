@@ -199,6 +199,17 @@ def kustomize_remote(base: Path) -> None:
            "resources:\n  - http://127.0.0.1:1/exfil.yaml?leak=ci-secret\n")
 
 
+def cloudformation_for_each(base: Path) -> None:
+    """Five nested Fn::ForEach loops over 100 values (10^10 resources if expanded)."""
+    values = "[" + ", ".join(f"v{i}" for i in range(100)) + "]"
+    body = "B${A}${B}${C}${D}${E}: {Type: AWS::S3::Bucket}"
+    for level, name in reversed(list(enumerate("ABCDE"))):
+        indent = "  " * (level + 1)
+        body = f"Fn::ForEach::L{name}:\n{indent}  - {name}\n{indent}  - {values}\n{indent}  - {body}"
+    _write(base, "cfn/template.yaml", 'AWSTemplateFormatVersion: "2010-09-09"\n'
+           "Transform: AWS::LanguageExtensions\nResources:\n  " + body + "\n")
+
+
 BOMBS: tuple[Bomb, ...] = (
     Bomb("yaml-alias-bomb", alias_bomb, ("finding", "bomb.yaml", "SOV900")),
     Bomb("yaml-10000-levels-flow", deep_yaml, ("finding", "deep.yaml", "SOV900")),
@@ -223,6 +234,7 @@ BOMBS: tuple[Bomb, ...] = (
     Bomb("yaml-2.5M-empty-documents", empty_documents, ("finding", "many.yaml", "SOV900")),
     Bomb("tfvars-link-to-dev-zero", tfvars_device, ("finding", "zero/terraform.tfvars", "SOV900")),
     Bomb("tfvars-fifo", tfvars_fifo, ("finding", "fifo/terraform.tfvars", "SOV900")),
+    Bomb("cloudformation-nested-for-each", cloudformation_for_each, ("finding", "cfn/template.yaml", "SOV002")),
     Bomb("kustomize-nested-remote", kustomize_remote, ("error", "kustomize/kustomization.yaml",
                                                         "kustomization not rendered")),
 )
