@@ -37,7 +37,7 @@ DEPLOY_TIME = "AWS::Region is chosen at deploy time (set aws.default_region or p
 _MAX_EVAL_DEPTH = 64
 #: Resources ``Fn::ForEach`` loops may expand to in one template (CloudFormation itself
 #: accepts 500 resources per template); nested loops would otherwise multiply without bound.
-MAX_EXPANDED = 2_000
+MAX_EXPANDED = 1_000
 
 
 @dataclass(frozen=True, slots=True)

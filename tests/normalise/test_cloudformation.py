@@ -135,4 +135,4 @@ def test_nested_for_each_loops_are_bounded(tmp_path: Path) -> None:
     buckets = [r for r in result.resources if r.resource_type == "AWS::S3::Bucket"]
     assert 0 < len(buckets) <= MAX_EXPANDED
     limits = [r.unresolved for r in result.resources if r.resource_type == "Fn::ForEach"]
-    assert limits and "expands to more than 2,000 resources" in limits[0][0]
+    assert limits and "expands to more than 1,000 resources" in limits[0][0]
