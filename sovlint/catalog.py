@@ -294,14 +294,10 @@ def _read_user_file(path: Path) -> Any:
     """A catalog file of the user's: read safely, parsed with lines; a problem is a
     :class:`~sovlint.config.ConfigError` (exit 2) with the file and line."""
     from sovlint.config import ConfigError
-    from sovlint.files import MAX_CONFIG_FILE_SIZE, UnreadableFile, read_bytes
-    from sovlint.parsers.text import decode_text
+    from sovlint.parsers.text import read_input_text
     from sovlint.parsers.yaml_marks import YamlError, load_documents
 
-    try:
-        text = decode_text(read_bytes(path, MAX_CONFIG_FILE_SIZE))
-    except UnreadableFile as exc:
-        raise ConfigError(f"cannot read catalog file: {exc.reason}", str(path)) from None
+    text = read_input_text(path)
     if isinstance(text, tuple):
         raise ConfigError(f"cannot read catalog file: {text[0]}", str(path), text[1])
     try:

@@ -21,7 +21,7 @@ import os
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from sovlint.files import MAX_CONFIG_FILE_SIZE, Tree, UnreadableFile, read_bytes, scanned_tree, special_file
+from sovlint.files import Tree, scanned_tree, special_file
 from sovlint.parsers.yaml_marks import YamlError, line_of, load_documents
 
 CONFIG_NAMES = (".sovlint.yaml", ".sovlint.yml")
@@ -112,14 +112,10 @@ def find_config(start: Path) -> Path | None:
 
 
 def _read(path: Path) -> str:
-    from sovlint.parsers.text import decode_text
+    from sovlint.parsers.text import read_input_text
 
-    try:
-        data = read_bytes(path, MAX_CONFIG_FILE_SIZE)
-    except UnreadableFile as exc:
-        raise ConfigError(f"cannot read config file: {exc.reason}", str(path)) from None
-    text = decode_text(data)
-    if isinstance(text, tuple):  # binary or not UTF-8: say where
+    text = read_input_text(path)
+    if isinstance(text, tuple):  # special, too large, binary or not UTF-8: say where
         raise ConfigError(f"cannot read config file: {text[0]}", str(path), text[1])
     return text
 

@@ -103,14 +103,10 @@ def read_baseline(path: Path) -> frozenset[str]:
     """The fingerprints recorded in a baseline file; a file that cannot be read or is not a
     baseline is a :class:`~sovlint.config.ConfigError` (exit 2) with the file and line."""
     from sovlint.config import ConfigError
-    from sovlint.files import MAX_CONFIG_FILE_SIZE, UnreadableFile, read_bytes
     from sovlint.parsers.json_marks import JsonError, load_json
-    from sovlint.parsers.text import decode_text
+    from sovlint.parsers.text import read_input_text
 
-    try:
-        text = decode_text(read_bytes(path, MAX_CONFIG_FILE_SIZE))
-    except UnreadableFile as exc:
-        raise ConfigError(f"cannot read baseline: {exc.reason}", str(path)) from None
+    text = read_input_text(path)
     if isinstance(text, tuple):
         raise ConfigError(f"cannot read baseline: {text[0]}", str(path), text[1])
     try:

@@ -17,6 +17,18 @@ def read_text(path: Path, display: str) -> str | tuple[str, int | None]:
     return decode_text(data)
 
 
+def read_input_text(path: Path) -> str | tuple[str, int | None]:
+    """A configuration input's text (config, policy, profile, catalog, baseline file), or
+    ``(message, line)``: a regular file of at most ``MAX_CONFIG_FILE_SIZE`` bytes, UTF-8."""
+    from sovlint.files import MAX_CONFIG_FILE_SIZE, UnreadableFile, read_bytes
+
+    try:
+        data = read_bytes(path, MAX_CONFIG_FILE_SIZE)
+    except UnreadableFile as exc:
+        return (exc.reason, None)
+    return decode_text(data)
+
+
 def decode_text(data: bytes) -> str | tuple[str, int | None]:
     """Bytes as text, or ``(message, line)`` for binary or non-UTF-8 content."""
     if b"\x00" in data:

@@ -254,15 +254,10 @@ def load_policies(paths: Iterable[Path]) -> list[Policy]:
 def _load_policy_files(files: Iterable[Path]) -> list[Policy]:
     policies: list[Policy] = []
     from sovlint.datafiles import is_shipped
-    from sovlint.parsers.text import decode_text
-
-    from sovlint.files import MAX_CONFIG_FILE_SIZE, UnreadableFile, read_bytes
+    from sovlint.parsers.text import read_input_text
 
     for path in files:
-        try:
-            text = decode_text(read_bytes(path, MAX_CONFIG_FILE_SIZE))
-        except UnreadableFile as exc:
-            raise PolicyError(str(path), None, f"cannot read policy file: {exc.reason}") from None
+        text = read_input_text(path)
         if isinstance(text, tuple):  # binary or not UTF-8: say where
             raise PolicyError(str(path), text[1], f"cannot read policy file: {text[0]}")
         policies.extend(load_policy_text(text, str(path), validate=not is_shipped(path)))

@@ -39,13 +39,9 @@ def _validator() -> object:
 
 
 def _read(path: Path) -> dict[str, object]:
-    from sovlint.files import MAX_CONFIG_FILE_SIZE, UnreadableFile, read_bytes
-    from sovlint.parsers.text import decode_text
+    from sovlint.parsers.text import read_input_text
 
-    try:
-        text = decode_text(read_bytes(path, MAX_CONFIG_FILE_SIZE))
-    except UnreadableFile as exc:
-        raise PolicyError(str(path), None, f"cannot read profile: {exc.reason}") from None
+    text = read_input_text(path)
     if isinstance(text, tuple):
         raise PolicyError(str(path), text[1], f"cannot read profile: {text[0]}")
     try:
