@@ -196,13 +196,14 @@ def _said(probe: Probe, stdout: str, stderr: str, listener: _Listener) -> str:
     except ValueError:
         doc = None
     if isinstance(doc, dict):
-        said = [f"{f['rule']} {f['message']}" for f in doc.get("findings", [])
+        said = [f"{f['rule']} {f['message']}" for f in sorted(doc.get("findings", []), key=lambda f: f["rule"] != "SOV900")
                 if not f["path"].endswith(NEIGHBOUR[0]) and f["rule"] in ("SOV900", "SOV004")]
         said += [f"error: {e['message']}" for e in doc.get("errors", [])]
         notes.extend(said[:2])
     else:
         lines = [line for line in (stderr.strip().splitlines() or stdout.strip().splitlines()) if line]
-        notes.append(" | ".join(lines[:2]))
+        notes.append(" | ".join(line for line in lines if "SOV900" in line or "error" in line.lower())
+                     or " | ".join(lines[:2]))
     return "; ".join(notes)
 
 
