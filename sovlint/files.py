@@ -175,6 +175,12 @@ def configure(limit: int, tree: Tree | None) -> None:
     _scan["tree"] = tree
 
 
+def scan_tree() -> Tree | None:
+    """The tree of the scan this process runs (``None`` outside a scan)."""
+    tree = _scan["tree"]
+    return tree if isinstance(tree, Tree) else None
+
+
 def read_scanned(path: str | os.PathLike[str]) -> bytes:
     """A file of the scanned code (or one it names): :func:`read_bytes` with the scan's limits."""
     limit = _scan["limit"]

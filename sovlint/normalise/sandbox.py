@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from sovlint.files import UnreadableFile, read_bytes, scan_tree
 from sovlint.quoting import excerpt, visible
 
 #: Files a walk reads at most (kustomizations, plugin configurations, charts, Bicep files).
@@ -68,6 +69,7 @@ class RemoteReference:
     path: str  # the file that names it (display path)
     line: int | None
     what: str  # e.g. "resources", "helmCharts repo", "module"
+    outside: bool = False  # a local path through a symbolic link out of the scanned tree
 
     def describe(self) -> str:
         """``https://x (resources, k/base/kustomization.yaml:3)``."""
@@ -87,9 +89,14 @@ class Graph:
     def refusal(self) -> str | None:
         """Why the renderer must not run (``None``: it may)."""
         if self.remote:
-            shown = "; ".join(r.describe() for r in self.remote[:3])
-            more = f" and {len(self.remote) - 3} more" if len(self.remote) > 3 else ""
-            return f"remote reference not fetched: {shown}{more}"
+            parts = []
+            for outside, label in ((False, "remote reference not fetched"),
+                                   (True, "link out of the scanned tree not followed")):
+                found = [r for r in self.remote if r.outside is outside]
+                if found:
+                    more = f" and {len(found) - 3} more" if len(found) > 3 else ""
+                    parts.append(f"{label}: {describe(found[:3])}{more}")
+            return "; ".join(parts)
         if self.too_large:
             return f"its input graph has more than {MAX_GRAPH_FILES} files (the limit)"
         return None
@@ -122,8 +129,8 @@ class _Walk:
         self.graph.files.append(str(path))
         return True
 
-    def remote(self, reference: str, path: Path, line: int | None, what: str) -> None:
-        self.graph.remote.append(RemoteReference(reference, self.display(path), line, what))
+    def remote(self, reference: str, path: Path, line: int | None, what: str, outside: bool = False) -> None:
+        self.graph.remote.append(RemoteReference(reference, self.display(path), line, what, outside))
 
     def documents(self, path: Path) -> tuple[Any, ...] | None:
         from sovlint.normalise.documents import ParseFailure, load_source
@@ -225,6 +232,13 @@ def _target(walk: _Walk, path: Path, directory: Path, entry: str, line: int | No
         walk.remote(entry, path, line, what)
         return
     target = directory / entry
+    tree = scan_tree()
+    try:
+        if tree is not None:
+            tree.check_link(target)  # the renderer would follow the link; it is not run at all
+    except UnreadableFile:
+        walk.remote(entry, path, line, what, outside=True)
+        return
     try:
         if target.is_dir():
             found = _kustomization_file(target)
@@ -361,8 +375,6 @@ def _chart(walk: _Walk, directory: Path) -> None:
 
 
 def _templates(walk: _Walk, directory: Path) -> None:
-    from sovlint.files import UnreadableFile, read_bytes
-
     try:
         names = sorted(os.listdir(directory))
     except OSError:
@@ -412,8 +424,6 @@ _BICEP_REMOTE = re.compile(r"^(?:br|ts)[:/]")
 def bicep_graph(path: Path, display: str) -> Graph:
     """Walk a Bicep file and the local ones it names; registry (``br:``) and template-spec
     (``ts:``) references are remote."""
-    from sovlint.files import UnreadableFile, read_bytes
-
     walk = _Walk((path.parent, os.path.dirname(display)))
     pending = [path]
     while pending:

@@ -199,3 +199,17 @@ def test_a_kustomization_with_helm_charts_and_no_helm_says_so(tmp_path: Path) ->
     run = run_sovlint(tmp_path, "scan", ".", "--format", "json", "--no-cache", timeout=60)
     (message,) = [e["message"] for e in run.json()["errors"] if e["path"] == "kustomization.yaml"]
     assert message.startswith("kustomization not rendered: its helmCharts need helm, which is not found")
+
+
+def test_worker_processes_apply_the_same_limits(tmp_path: Path) -> None:
+    files = {"tree/.git/HEAD": ""}
+    for index in range(4):
+        files[f"tree/m{index}/main.tf"] = BUCKET
+    write_tree(tmp_path, files)
+    os.mkfifo(tmp_path / "tree" / "m0" / "terraform.tfvars")
+    os.symlink("/dev/zero", tmp_path / "tree" / "m1" / "terraform.tfvars")
+    run = run_sovlint(tmp_path, "scan", "tree", "--jobs", "2", "--format", "json", "--no-cache", timeout=120)
+    assert run.code == 1 and "Traceback" not in run.stderr, run.stderr
+    doc = run.json()
+    assert "a FIFO, not a regular file" in _sov900(doc, "tree/m0/terraform.tfvars")[0]
+    assert "outside the scanned tree" in _sov900(doc, "tree/m1/terraform.tfvars")[0]

@@ -353,3 +353,17 @@ def test_a_failure_logged_by_klog_gives_its_error() -> None:
               b"security; file '/x/outside.yaml' is not in or below '/x/escape'\"\n")
     assert failure_cause(stderr, 1) == ("accumulating resources: security; file '/x/outside.yaml' "
                                         "is not in or below '/x/escape'")
+
+
+@needs_kustomize
+def test_a_base_linked_out_of_the_tree_is_not_rendered(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"outside/kustomization.yaml": "resources:\n  - secret.yaml\n",
+                          "outside/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: hunter2\n",
+                          "tree/.git/HEAD": "", "tree/kustomization.yaml": "resources:\n  - base\n"})
+    os.symlink(tmp_path / "outside", tmp_path / "tree" / "base")
+    run = run_sovlint(tmp_path, "scan", "tree", "--format", "json", "--no-cache", timeout=120)
+    doc = run.json()
+    (message,) = [e["message"] for e in doc["errors"] if e["path"] == "tree/kustomization.yaml"]
+    assert message.startswith("kustomization not rendered: link out of the scanned tree not followed: base "
+                              "(resources, tree/kustomization.yaml:2)"), message
+    assert "hunter2" not in run.stdout
