@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from sovlint.datafiles import load_yaml_file, policies_dir
+from sovlint.policy.regex import compile_re2
 
 #: EU member states plus Iceland, Liechtenstein and Norway (EEA), ISO 3166-1 alpha-2.
 EEA_COUNTRIES = frozenset(
@@ -99,7 +100,7 @@ class Provider:
     secnumcloud_status: str
     secnumcloud_offers: tuple[SecNumCloudOffer, ...]
     regions: tuple[Region, ...]
-    zone_patterns: tuple[re.Pattern[str], ...]
+    zone_patterns: tuple[Any, ...]  # RE2 programs: a catalog file of the user's is untrusted too
     terraform: Mapping[str, Any]
     operators: tuple[Mapping[str, Any], ...]
     source_file: str
@@ -351,7 +352,7 @@ class ProviderCatalog:
         for operator in provider.operators:
             pattern = str(operator.get("auth_url") or operator.get("host") or "").lower()
             regex = "^" + re.escape(pattern).replace(r"\*", r"[^/]*") + "$"
-            if pattern and re.match(regex, host):
+            if pattern and compile_re2(regex).match(host):  # the host comes from the scanned code
                 return str(operator.get("provider"))
         return None
 
@@ -410,7 +411,7 @@ def _provider_from_data(data: Mapping[str, Any], source_file: str) -> Provider:
         secnumcloud_status=str(snc.get("status", "unknown")),
         secnumcloud_offers=offers,
         regions=regions,
-        zone_patterns=tuple(re.compile(p) for p in data.get("zone_patterns") or ()),
+        zone_patterns=tuple(compile_re2(str(p)) for p in data.get("zone_patterns") or ()),
         terraform=data.get("terraform") or {},
         operators=tuple(data.get("operators") or (data.get("terraform") or {}).get("operators") or ()),
         source_file=source_file,
@@ -428,16 +429,65 @@ def load_catalog(extra_files: Iterable[Path] = ()) -> ProviderCatalog:
 
 
 def _build_catalog(files: Iterable[Path]) -> ProviderCatalog:
+    from sovlint.datafiles import is_shipped
+
     sources: dict[str, Any] = {}
     providers: list[Provider] = []
     for path in files:
-        data = load_yaml_file(path)
+        shipped = is_shipped(path)
+        data = load_yaml_file(path) if shipped else _read_user_file(path)
         if not isinstance(data, dict):
             continue
         if "sources" in data and "id" not in data:
             sources.update(data["sources"] or {})
             continue
         docs = data.get("providers") if "providers" in data else [data]
-        for doc in docs or ():
-            providers.append(_provider_from_data(doc, str(path)))
+        for doc in docs if isinstance(docs, list) else [docs]:
+            if shipped and isinstance(doc, dict):
+                providers.append(_provider_from_data(doc, str(path)))
+            elif not shipped:
+                providers.append(_user_provider(doc, path, getattr(data, "line", None)))
     return ProviderCatalog(providers, sources)
+
+
+def _read_user_file(path: Path) -> Any:
+    """A catalog file of the user's: read safely, parsed with lines; a problem is a
+    :class:`~sovlint.config.ConfigError` (exit 2) with the file and line."""
+    from sovlint.config import ConfigError
+    from sovlint.parsers.text import read_input_text
+    from sovlint.parsers.yaml_marks import YamlError, load_documents
+
+    text = read_input_text(path)
+    if isinstance(text, tuple):
+        raise ConfigError(f"cannot read catalog file: {text[0]}", str(path), text[1])
+    try:
+        documents = [d for d in load_documents(text) if d is not None]
+    except YamlError as exc:
+        raise ConfigError(f"invalid catalog file: {exc.message}", str(path), exc.line) from None
+    if len(documents) > 1:
+        raise ConfigError("a catalog file holds one YAML document", str(path), getattr(documents[1], "line", None))
+    if documents and not isinstance(documents[0], dict):
+        raise ConfigError("a catalog file must be a mapping (docs/catalog-format.md)", str(path), 1)
+    return documents[0] if documents else None
+
+
+def _user_provider(doc: Any, path: Path, line: int | None) -> Provider:
+    """A provider of a user's catalog file, or a ConfigError saying what is wrong and where."""
+    from sovlint.config import ConfigError
+    from sovlint.policy.regex import RegexError
+
+    where = getattr(doc, "line", None) or line
+    if not isinstance(doc, dict):
+        raise ConfigError("a provider entry must be a mapping (docs/catalog-format.md)", str(path), where)
+    if not isinstance(doc.get("id"), str) or not doc["id"]:
+        raise ConfigError("a provider needs an \"id\" (docs/catalog-format.md)", str(path), where)
+    regions = doc.get("regions")
+    for region in regions if isinstance(regions, list) else []:
+        if not isinstance(region, dict) or "code" not in region:
+            raise ConfigError("each region needs a \"code\"", str(path), getattr(region, "line", None) or where)
+    try:
+        return _provider_from_data(doc, str(path))
+    except RegexError as exc:
+        raise ConfigError(f"zone_patterns: invalid regular expression: {exc}", str(path), where) from None
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ConfigError(f"invalid provider entry ({type(exc).__name__}: {exc})", str(path), where) from None

@@ -322,7 +322,7 @@ def scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[str, ...],
         from sovlint.suppress import baseline_text, write_atomically
 
         targets = _existing_targets(paths)
-        config = load_config(kwargs.get("config_file"), targets, _scan_flags(kwargs))
+        config = load_config(kwargs.get("config_file"), targets, _scan_flags(kwargs), scanning=True)
         pairs = pair_outputs(ctx.meta.get("sovlint.args", []), formats)
         explicit = all(p.is_file() for p in targets)
         progress = _progress_for(kwargs["quiet"])
@@ -361,7 +361,7 @@ def inventory(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[str, .
         from sovlint.suppress import write_atomically
 
         targets = _existing_targets(paths)
-        config = load_config(kwargs.get("config_file"), targets, _scan_flags(kwargs))
+        config = load_config(kwargs.get("config_file"), targets, _scan_flags(kwargs), scanning=True)
         progress = _progress_for(kwargs["quiet"])
         try:
             result = run_scan(targets, config, explicit_files=all(p.is_file() for p in targets),

@@ -5,6 +5,11 @@ scanned path upwards, ``--config FILE``, or ``[tool.sovlint]`` in a
 ``pyproject.toml`` found the same way. It is validated against a shipped JSON
 Schema; an unknown key is an error naming it and the file. Path globs and
 files in it are relative to the config file's directory.
+
+A config file found in the scanned tree is part of it, hence untrusted (a
+pull request may change it): the files it names (variables files, policies,
+catalogs, the baseline) must lie in the scanned tree; anything else must be
+named on the command line (or the config itself given with ``--config``).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import os
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from sovlint.files import Tree, scanned_tree, special_file
 from sovlint.parsers.yaml_marks import YamlError, line_of, load_documents
 
 CONFIG_NAMES = (".sovlint.yaml", ".sovlint.yml")
@@ -25,6 +31,9 @@ class ConfigError(Exception):
     """A configuration problem: exit code 2, with the file and line when known."""
 
     def __init__(self, message: str, path: str | None = None, line: int | None = None):
+        if path and os.path.isabs(path):  # shown as the user would type it, when below the cwd
+            relative = os.path.relpath(path)
+            path = relative if not relative.startswith(os.pardir) else path
         where = f"{path}:{line}: " if path and line else (f"{path}: " if path else "")
         super().__init__(f"{where}{message}")
         self.path = path
@@ -77,6 +86,8 @@ class Config:
     write_baseline: str | None = None
     debug: bool = False
     hcl_backend: str | None = None  # auto | hcl2 | treesitter; None: $SOVLINT_HCL_BACKEND, else auto
+    #: what the scan may read: its tree, and the files named on the command line (set by load_config)
+    tree: Tree | None = None
 
 
 @functools.lru_cache(maxsize=1)
@@ -105,14 +116,10 @@ def find_config(start: Path) -> Path | None:
 
 
 def _read(path: Path) -> str:
-    from sovlint.parsers.text import decode_text
+    from sovlint.parsers.text import read_input_text
 
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"cannot read config file: {exc.strerror or exc}", str(path)) from None
-    text = decode_text(data)
-    if isinstance(text, tuple):  # binary or not UTF-8: say where
+    text = read_input_text(path)
+    if isinstance(text, tuple):  # special, too large, binary or not UTF-8: say where
         raise ConfigError(f"cannot read config file: {text[0]}", str(path), text[1])
     return text
 
@@ -170,12 +177,33 @@ def _glob_relative(base: Path, pattern: str) -> str:
     return pattern if prefix == "." else f"{prefix}/{pattern}"
 
 
-def from_file(path: Path | None) -> Config:
-    """Defaults, then the file's settings."""
+#: Settings that name files to read, and where they sit in the config file.
+_FILE_SETTINGS = (("policies", ("policies",)), ("catalog", ("catalog",)),
+                  ("var_files", ("terraform", "var_files")), ("baseline", ("baseline",)))
+
+
+def _check_inside(config: Config, doc: Any, path: Path, tree: Tree) -> None:
+    """Every file a config found in the scanned tree names lies in that tree (module docstring)."""
+    for key, at in _FILE_SETTINGS:
+        value = getattr(config, key)
+        for index, name in enumerate([value] if isinstance(value, str) else value or ()):
+            if not tree.holds(name):
+                where = at if key == "baseline" else (*at, index)
+                raise ConfigError(f"{'.'.join(at)}: {name!r} is outside the scanned tree; a configuration "
+                                  "file of the tree may not name it (give it on the command line, or this "
+                                  "file with --config)", str(path), line_of(doc, where))
+
+
+def _names(value: str | tuple[str, ...] | None) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value or ())
+
+
+def from_file(path: Path | None, tree: Tree | None = None) -> Config:
+    """Defaults, then the file's settings (the files it names checked against ``tree``, if given)."""
     config = Config()
     if path is None:
         return config
-    data, _ = read_config_file(path)
+    data, doc = read_config_file(path)
     base = path.parent
     updates: dict[str, Any] = {"config_file": str(path)}
     for key in ("profile", "fail_on", "default_data_class", "builtin_policies", "plugins",
@@ -230,21 +258,48 @@ def from_file(path: Path | None) -> Config:
         updates["inline_suppressions"] = suppressions["inline"]
     if "baseline" in data:
         updates["baseline"] = _relative(base, data["baseline"])
-    return dataclasses.replace(config, **updates)
+    config = dataclasses.replace(config, **updates)
+    if tree is not None:
+        _check_inside(config, doc, path, tree)
+    return config
 
 
 def load_config(explicit: Path | None, scan_paths: Iterable[Path],
-                flags: Mapping[str, Any]) -> Config:
-    """The ordered merge. ``flags`` holds only the options given on the command line."""
+                flags: Mapping[str, Any], scanning: bool = False) -> Config:
+    """The ordered merge. ``flags`` holds only the options given on the command line.
+
+    ``scanning``: the command reads ``scan_paths`` as untrusted code (``scan``,
+    ``inventory``), so a config file found in them is untrusted too (module docstring).
+    """
+    scan_paths = list(scan_paths)
+    named = [Path(p) for key in ("var_files", "policies") for p in flags.get(key) or ()]
+    named += [Path(flags["baseline"])] if flags.get("baseline") else []
+    named += [p for p in scan_paths if not p.is_dir()]
+    tree = scanned_tree(scan_paths or [Path(".")], named=named)
+    trusted = True  # a config named on the command line, found above the scanned tree, or not scanning
+    path: Path | None
     if explicit is not None:
+        reason = special_file(explicit)
+        if reason is not None:
+            raise ConfigError(reason, str(explicit))
         if not explicit.is_file():
             raise ConfigError("config file not found", str(explicit))
-        path: Path | None = explicit
+        path = explicit
     else:
-        first = next(iter(scan_paths), Path("."))
-        path = find_config(Path(first))
-    config = from_file(path)
-    updates: dict[str, Any] = {}
+        path = find_config(next(iter(scan_paths), Path(".")))
+        if path is not None and scanning:
+            location = os.path.join(os.path.realpath(path.parent), path.name)
+            trusted = not any(location.startswith(r.rstrip(os.sep) + os.sep) for r in tree.roots)
+            if not trusted and not tree.holds(path):
+                raise ConfigError("the configuration file is a symbolic link out of the scanned tree; "
+                                  "not read (give it with --config to use it)", str(path))
+        if path is not None and trusted:  # the user's own: what sits beside it may be read
+            tree = dataclasses.replace(tree, roots=(*tree.roots, os.path.realpath(path.parent)))
+    config = from_file(path, None if trusted else tree)
+    if path is not None and trusted:
+        files = [name for key, _ in _FILE_SETTINGS for name in _names(getattr(config, key))]
+        tree = dataclasses.replace(tree, named=(*tree.named, *map(os.path.realpath, files)))
+    updates: dict[str, Any] = {"tree": tree}
     for key, value in flags.items():
         if value is None:
             continue
@@ -259,4 +314,10 @@ def load_config(explicit: Path | None, scan_paths: Iterable[Path],
     if "enable" in updates:  # a flag that enables wins over a file that disables
         updates["disable"] = tuple(r for r in updates.get("disable", config.disable)
                                    if r not in flags.get("enable", ()))
-    return dataclasses.replace(config, **updates)
+    merged = dataclasses.replace(config, **updates)
+    for key, _ in _FILE_SETTINGS:  # a FIFO would hang the run, a device never end: refused now
+        for name in _names(getattr(merged, key)):
+            reason = special_file(name, directories=key == "policies")
+            if reason is not None:
+                raise ConfigError(f"{key.replace('_', ' ')}: {reason}", name)
+    return merged

@@ -145,9 +145,11 @@ def run_unit(unit: WorkUnit, config: Config, skip_dirs: frozenset[str] = frozens
 
 
 def _run_unit(unit: WorkUnit, config: Config) -> UnitResult:
+    from sovlint import files
     from sovlint.hcl import backend
 
     backend.configure(config.hcl_backend)  # worker processes started with spawn
+    files.configure(config.max_file_size, config.tree)
     result = UnitResult()
     if unit.kind == TERRAFORM:
         from sovlint.parse_cache import cached_unit
@@ -524,6 +526,15 @@ def scan(paths: Sequence[Path], config: Config, explicit_files: bool = False,
 
     parse_cache.configure(config.cache)
     backend.configure(config.hcl_backend)
+    try:
+        backend.check_available()
+    except ValueError as exc:  # once, as a usage error, not a failure on every file
+        from sovlint.config import ConfigError
+
+        raise ConfigError(str(exc)) from None
+    from sovlint import files
+
+    files.configure(config.max_file_size, config.tree)
     terraform = sys.modules.get("sovlint.normalise.terraform")
     if terraform is not None:  # a scan reads the files as they are now
         terraform.forget_modules()

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from sovlint.engine import ScanResult
 from sovlint.model import Resource
+from sovlint.quoting import csv_cell, json_text, visible
 
 if TYPE_CHECKING:
     from sovlint.remediation import WayOut
@@ -74,16 +75,17 @@ def render_inventory(result: ScanResult, fmt: str, options: dict[str, Any]) -> s
         from sovlint.formatters.json_report import document
 
         doc = document(result)
-        return json.dumps({"schema_version": 1, "tool": doc["tool"], "resources": rows,
+        text = json.dumps({"schema_version": 1, "tool": doc["tool"], "resources": rows,
                            "way_out": way_out_dicts(way_out(result.resources, catalog, result.profile)),
                            "summary": doc["summary"]}, indent=2, ensure_ascii=False) + "\n"
+        return json_text(text)
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(COLUMNS)
         for resource, row in zip(result.resources, rows):
             row["alternatives"] = _resource_alternatives(resource, catalog, result.profile)
-            writer.writerow([_flat(row.get(c)) for c in COLUMNS])
+            writer.writerow([csv_cell(_flat(row.get(c))) for c in COLUMNS])
         return buffer.getvalue()
     if fmt == "html":
         from sovlint.formatters.html import render
@@ -95,7 +97,7 @@ def render_inventory(result: ScanResult, fmt: str, options: dict[str, Any]) -> s
     lines = [f"{'address':<48} {'provider':<10} {'region':<22} {'ctry':<4} {'class':<10} law"]
     for row in rows:
         place = row.get("location") or row["region"] or "?"
-        lines.append(f"{row['address'][:48]:<48} {str(row['provider'] or '?'):<10} "
-                     f"{str(place):<22} {','.join(row['countries']) or '?':<4} "
-                     f"{str(row['data_class'] or ''):<10} {', '.join(row['exposures']) or '-'}")
+        lines.append(visible(f"{row['address'][:48]:<48} {str(row['provider'] or '?'):<10} "
+                             f"{str(place):<22} {','.join(row['countries']) or '?':<4} "
+                             f"{str(row['data_class'] or ''):<10} {', '.join(row['exposures']) or '-'}"))
     return "\n".join(lines) + "\n"

@@ -133,12 +133,13 @@ def cached_load(kind: str, files: Sequence[Path], build: Callable[[], T]) -> T:
 
         if not files or not all(is_shipped(path) for path in files):
             return build()
+    from sovlint.files import MAX_CONFIG_FILE_SIZE, UnreadableFile, read_bytes
+
     digest = hashlib.sha256(kind.encode())
     for path in files:
         try:
-            with open(path, "rb") as handle:
-                content = handle.read()
-        except OSError:
+            content = read_bytes(path, MAX_CONFIG_FILE_SIZE)
+        except UnreadableFile:
             return build()  # let build() report the unreadable file
         digest.update(b"\0" + os.fsencode(os.path.abspath(path)) + b"\0" + hashlib.sha256(content).digest())
     entry = _entry(digest.hexdigest(), kind)

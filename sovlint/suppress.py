@@ -105,9 +105,28 @@ BASELINE_VERSION = 2
 
 def read_baseline(path: Path) -> tuple[frozenset[str], str | None]:
     """The fingerprints recorded in a baseline file, and a warning when it is of an older format
-    (its fingerprints then match nothing: every finding counts until it is written again)."""
-    data = json.loads(path.read_text(encoding="utf-8"))
-    fingerprints = frozenset(f["fingerprint"] for f in data.get("findings", []) if "fingerprint" in f)
+    (its fingerprints then match nothing: every finding counts until it is written again).
+
+    A file that cannot be read or is not a baseline is a
+    :class:`~sovlint.config.ConfigError` (exit 2) with the file and line.
+    """
+    from sovlint.config import ConfigError
+    from sovlint.parsers.json_marks import JsonError, load_json
+    from sovlint.parsers.text import read_input_text
+
+    text = read_input_text(path)
+    if isinstance(text, tuple):
+        raise ConfigError(f"cannot read baseline: {text[0]}", str(path), text[1])
+    try:
+        data = load_json(text)
+    except JsonError as exc:
+        raise ConfigError(f"not a baseline: {exc.message}", str(path), exc.line) from None
+    findings = data.get("findings") if isinstance(data, dict) else None
+    if not isinstance(findings, list):
+        raise ConfigError("not a baseline: no \"findings\" list (write one with --write-baseline)",
+                          str(path), getattr(data, "line", 1))
+    fingerprints = frozenset(f["fingerprint"] for f in findings
+                             if isinstance(f, dict) and isinstance(f.get("fingerprint"), str))
     version = data.get("version", 1)
     if isinstance(version, int) and version < BASELINE_VERSION:
         return fingerprints, (f"baseline {path} was written by an earlier sovlint (format {version}): its "

@@ -6,7 +6,8 @@ findings are not annotated. Paths are relative to the repository root (what
 GitHub expects). Escaping follows the runner's own rules (``toolkit/core``
 ``escapeData``/``escapeProperty``): in the message ``%``, CR and LF become
 ``%25``, ``%0D``, ``%0A``; in properties ``:`` and ``,`` also become ``%3A``
-and ``%2C``.
+and ``%2C``. Other control characters (ESC, BEL...) and invisible format
+characters are written as ``\\x1b``-style escapes before that.
 
 GitHub shows at most 10 annotations of each level per step (50 per job): the
 SARIF upload to code scanning is the complete view (docs/ci.md).
@@ -19,6 +20,7 @@ from typing import Any
 from sovlint.engine import ScanResult
 from sovlint.formatters.source_paths import repository_path, repository_root
 from sovlint.model import Severity
+from sovlint.quoting import visible
 
 COMMANDS = {
     Severity.CRITICAL: "error",
@@ -30,8 +32,9 @@ COMMANDS = {
 
 
 def escape_data(text: str) -> str:
-    """Escape a workflow command's message."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """Escape a workflow command's message (control characters made visible first: the log is
+    a terminal, and an escape sequence from a file name must not reach it)."""
+    return visible(text, keep_whitespace=True).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: str) -> str:

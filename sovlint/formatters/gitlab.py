@@ -60,4 +60,6 @@ def render(result: ScanResult, options: dict[str, Any]) -> str:
     if not issues:
         return "[]\n"
     # one issue per line: the C encoder (indent= would run the slow pure-Python one)
-    return "[\n" + ",\n".join("  " + json.dumps(i, ensure_ascii=False) for i in issues) + "\n]\n"
+    from sovlint.quoting import json_text
+
+    return json_text("[\n" + ",\n".join("  " + json.dumps(i, ensure_ascii=False) for i in issues) + "\n]\n")

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Iterable, Sequence
 
+
 from sovlint import __version__
 from sovlint.catalog import EEA_COUNTRIES
 from sovlint.engine import ScanResult

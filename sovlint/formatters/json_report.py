@@ -103,4 +103,6 @@ def document(result: ScanResult) -> dict[str, Any]:
 
 def render(result: ScanResult, options: dict[str, Any]) -> str:
     """Serialise deterministically."""
-    return json.dumps(document(result), indent=2, ensure_ascii=False) + "\n"
+    from sovlint.quoting import json_text
+
+    return json_text(json.dumps(document(result), indent=2, ensure_ascii=False)) + "\n"

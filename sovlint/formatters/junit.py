@@ -32,6 +32,7 @@ from typing import Any
 
 from sovlint.engine import ScanResult
 from sovlint.model import Finding
+from sovlint.quoting import visible
 
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -43,7 +44,7 @@ def _visible(match: re.Match[str]) -> str:
 
 def xml_text(text: str) -> str:
     """``text`` escaped for element content."""
-    text = _FORBIDDEN.sub(_visible, text)
+    text = _FORBIDDEN.sub(_visible, visible(text, keep_whitespace=True))
     return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             .replace("\r", "&#13;"))
 

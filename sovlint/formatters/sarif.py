@@ -23,6 +23,7 @@ from sovlint.engine import ScanResult
 from sovlint.formatters.source_paths import (directory_uri, repository_path, repository_root,
                                              uri_reference)
 from sovlint.model import Finding, Severity
+from sovlint.quoting import json_text
 from sovlint.policy.load import Policy
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -239,7 +240,7 @@ def render(result: ScanResult, options: dict[str, Any]) -> str:
     marker = json.dumps(_RESULTS)
     if head.count(marker) != 1:  # a policy text holding the marker: plain and slow
         run["results"] = results
-        return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+        return json_text(json.dumps(log, indent=2, ensure_ascii=False)) + "\n"
     lines = ",\n".join("        " + json.dumps(r, ensure_ascii=False) for r in results)
     body = f"[\n{lines}\n      ]" if results else "[]"
-    return head.replace(marker, body) + "\n"
+    return json_text(head.replace(marker, body)) + "\n"  # no raw invisible character

@@ -80,7 +80,7 @@ def render(result: ScanResult, options: dict[str, Any]) -> str:
         counts = Counter((f.rule, f.name, f.severity) for f in active)
         out.append(f"{'rule':<8} {'name':<28} {'severity':<9} {'count':>5}")
         for (rule, name, severity), count in sorted(counts.items(), key=lambda kv: (-kv[0][2], kv[0][0])):
-            out.append(f"{rule:<8} {name:<28} {severity.label:<9} {count:>5}")
+            out.append(f"{_clean(rule):<8} {_clean(name):<28} {severity.label:<9} {count:>5}")
         out.append("")
     by_sev = Counter(f.severity.label for f in active)
     detail = ", ".join(f"{by_sev[s.label]} {s.label}" for s in sorted(Severity, reverse=True)

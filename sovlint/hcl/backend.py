@@ -36,6 +36,13 @@ def fast_backend_available() -> bool:
     return all(importlib.util.find_spec(name) is not None for name in ("tree_sitter", "tree_sitter_hcl"))
 
 
+def check_available() -> None:
+    """Raise ``ValueError`` (a usage error for the CLI) when the chosen backend is not installed."""
+    if backend_name() == "treesitter" and not fast_backend_available():
+        raise ValueError("the tree-sitter HCL backend is not installed: pip install 'sovlint[fast]', "
+                         "or use --hcl-backend hcl2 (or auto)")
+
+
 def backend_name() -> str:
     """The HCL backend this process uses: ``hcl2`` or ``treesitter``."""
     name = _configured["name"] or os.environ.get(BACKEND_ENV) or "auto"

@@ -11,6 +11,8 @@ comment markers and surrounding whitespace.
 
 from __future__ import annotations
 
+import re
+
 from typing import Iterator, Union
 
 from lark import Token, Tree
@@ -76,12 +78,52 @@ def parse_hcl(text: str, path: str) -> HclFile:
     Raises :class:`HclSyntaxError` (with line and column) for input that does
     not parse, including input nested too deeply to convert.
     """
-    tree = _parse_tree(text)
+    try:
+        tree = _parse_tree(text)
+    except HclSyntaxError as error:
+        closed = close_heredocs(text)
+        if closed == text:
+            raise
+        try:
+            tree = _parse_tree(closed)
+        except HclSyntaxError:
+            raise error from None
     try:
         body = _convert_body(tree.children[0])
     except RecursionError:
         raise HclSyntaxError("expression nested too deeply") from None
     return HclFile(path=path, body=body, comments=tuple(_collect_comments(tree)))
+
+
+_HEREDOC_OPENER = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_-]*)\r?\n")
+
+
+def close_heredocs(text: str) -> str:
+    """``text`` with the closing marker line of every heredoc stripped of trailing blanks.
+
+    HCL closes a heredoc on a line holding its marker between any blanks
+    (``EOF  ``); python-hcl2's grammar only without trailing ones. Only the end
+    of those lines changes, so every line and column stays where it was.
+    """
+    lines = text.split("\n")
+    changed = False
+    number = 0  # the line after the last closing marker found
+    for opener in _HEREDOC_OPENER.finditer(text):
+        start = text.count("\n", 0, opener.end())  # the line after the opener
+        if start < number:
+            continue  # inside a heredoc already closed below
+        marker = opener.group(1)
+        for number in range(start, len(lines)):
+            line = lines[number]
+            if line.strip() == marker:
+                ending = "\r" if line.endswith("\r") else ""
+                kept = line[:len(line) - len(line.lstrip())] + marker + ending
+                if kept != line:
+                    lines[number] = kept
+                    changed = True
+                number += 1
+                break
+    return "\n".join(lines) if changed else text
 
 
 def parse_expression(text: str, line: int = 1) -> Expr:
@@ -117,12 +159,30 @@ def _parse_tree(text: str) -> Tree:
     try:
         return hcl2.parses_to_tree(text)
     except UnexpectedInput as exc:
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise HclSyntaxError(message, getattr(exc, "line", None), getattr(exc, "column", None)) from None
+        raise HclSyntaxError(_unexpected(exc), getattr(exc, "line", None), getattr(exc, "column", None)) from None
     except LarkError as exc:
         raise HclSyntaxError(str(exc) or type(exc).__name__) from None
     except RecursionError:
         raise HclSyntaxError("input nested too deeply") from None
+
+
+def _unexpected(exc: UnexpectedInput) -> str:
+    """Lark's complaint, quoting at most a short first line of the input (never a whole
+    heredoc, whose next lines may hold a secret)."""
+    from sovlint.quoting import excerpt
+
+    line, column = getattr(exc, "line", None), getattr(exc, "column", None)
+    where = f" at line {line}, column {column}" if line is not None else ""
+    token = getattr(exc, "token", None)
+    if token is not None:
+        kind = getattr(token, "type", "")
+        if kind == "$END":
+            return f"unexpected end of input{where}"
+        return f"unexpected {kind} {excerpt(str(token), 30)!r}{where}"
+    char = getattr(exc, "char", None)
+    if char is not None:
+        return f"unexpected character {excerpt(str(char))!r}{where}"
+    return f"syntax error{where}"
 
 
 # ---------------------------------------------------------------------------

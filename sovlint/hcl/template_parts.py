@@ -299,7 +299,9 @@ def _scan_sequence(kind: str, inner: str, line: int, parse_expr: ExpressionParse
             strip_after,
             line,
         )
-    raise HclSyntaxError(f"invalid template directive %{{{stripped}}}", line)
+    from sovlint.quoting import excerpt
+
+    raise HclSyntaxError(f"invalid template directive %{{{excerpt(stripped)}}}", line)
 
 
 _IN_KEYWORD = re.compile(r"\sin\s")

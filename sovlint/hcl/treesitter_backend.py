@@ -158,7 +158,9 @@ def _syntax_error(root: Node, first_line: int = 1) -> HclSyntaxError:
         if node.is_missing:
             return HclSyntaxError(f"missing {node.type!r} at line {line}, column {column + 1}", line, column + 1)
         if node.is_error:
-            snippet = node.text.decode("utf-8", "replace").split("\n", 1)[0][:40]
+            from sovlint.quoting import excerpt
+
+            snippet = excerpt(node.text.decode("utf-8", "replace"), 30)  # never the lines after
             return HclSyntaxError(f"unexpected {snippet!r} at line {line}, column {column + 1}", line, column + 1)
         if node.has_error and cursor.goto_first_child():
             continue

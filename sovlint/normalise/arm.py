@@ -6,7 +6,10 @@ directory). Template expressions are evaluated where their value is fixed:
 ``parameters()``, ``variables()``, ``concat``, ``format``, ``toLower``,
 ``toUpper``, ``if``, ``equals``... ``resourceGroup().location`` is the config's
 ``azure.resource_group_location`` or unknown; ``uniqueString``, ``reference``,
-``subscription`` are unknown. An unknown value carries why.
+``subscription`` are unknown. An unknown value carries why. Expression results
+are budgeted before they are built (:mod:`sovlint.budgets`: a variable that
+concatenates another to itself, twenty times over, is unknown past the limit,
+not gigabytes).
 
 Resources are addressed ``type/name`` with the name evaluated where possible
 (the expression as written otherwise). Child resources (``resources`` inside a
@@ -26,11 +29,11 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from sovlint.budgets import MAX_STRING_LENGTH, ValueTooLarge, limit_string, reserve_items, reserve_string
 from sovlint.config import Config
 from sovlint.model import Replica, Resource, ScanError, SourceSpan
 from sovlint.placement.interpret import Placement, as_replica, copies, single_site
@@ -39,12 +42,14 @@ from sovlint.placement.trees import TreeArguments, table
 from sovlint.normalise.documents import (ParseFailure, SourceDocuments, comment_suppressions,
                                          load_source, metadata_suppressions)
 from sovlint.parsers.json_marks import JsonError, load_json
+from sovlint.quoting import excerpt
 
 INPUT_FORMAT = "arm"
 PROVIDER = "azurerm"
 RG_LOCATION = "resourceGroup().location is chosen at deploy time (set azure.resource_group_location)"
 MAX_COPY = 200
-BICEP_TIMEOUT = 60
+#: Characters of an evaluated resource name kept in its address (longer: the expression).
+MAX_NAME = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,9 +247,11 @@ class Evaluator:
                 try:
                     return self.evaluate(parse_expression(node[1:-1]))
                 except ExpressionError as exc:
-                    return Unknown(f"cannot read expression {node}: {exc}")
+                    return Unknown(f"cannot read expression {excerpt(node)}: {exc}")
+                except ValueTooLarge as exc:
+                    return Unknown(f"{exc.reason}: {excerpt(node)}")
                 except RecursionError:
-                    return Unknown(f"expression too deep: {node[:60]}")
+                    return Unknown(f"expression too deep: {excerpt(node)}")
             return node[1:] if node.startswith("[[") else node
         if isinstance(node, list):
             return [self.value(v, depth + 1) for v in node]
@@ -268,7 +275,7 @@ class Evaluator:
                 return Unknown(f"no property {key!r}")
             if isinstance(target, list) and isinstance(key, int) and 0 <= key < len(target):
                 return target[key]
-            return Unknown(f"cannot index {target!r} with {key!r}")
+            return Unknown(f"cannot index {excerpt(repr(target))} with {excerpt(repr(key))}")
         if not isinstance(node, _Call):
             return node
         function = _FUNCTIONS.get(node.name)
@@ -277,7 +284,8 @@ class Evaluator:
         args = [self.evaluate(a) for a in node.args] if node.name not in ("if",) else list(node.args)
         try:
             return function(self, args)
-        except (TypeError, ValueError, IndexError, KeyError, AttributeError):
+        except (TypeError, ValueError, IndexError, KeyError, AttributeError, OverflowError,
+                ZeroDivisionError, JsonError):
             return Unknown(f"{node.name}() with arguments it cannot take")
 
 
@@ -297,20 +305,102 @@ def _strict(function: Callable[[list[Any]], Any]) -> Callable[[Evaluator, list[A
 
 def _concat(args: list[Any]) -> Any:
     if args and all(isinstance(a, list) for a in args):
+        reserve_items(sum(len(a) for a in args), "concat()")
         return [item for a in args for item in a]
-    return "".join(_text(a) for a in args)
+    texts = [_text(a) for a in args]
+    reserve_string(sum(len(t) for t in texts), "concat()")
+    return "".join(texts)
+
+
+def _measure(value: Any, what: str) -> None:
+    """Raise :class:`ValueTooLarge` when ``value`` written out (every copy of a value that
+    appears several times counted) would pass ``MAX_STRING_LENGTH`` characters."""
+    size = 0
+    stack = [value]
+    while stack:
+        current = stack.pop()
+        size += len(current) + 2 if isinstance(current, str) else 8
+        limit_string(size, what)
+        if isinstance(current, dict):
+            stack.extend(current.keys())
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
 
 
 def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "True" if value else "False"
     if isinstance(value, (dict, list)):
+        _measure(value, "string()")
         return json.dumps(value)
     return str(value)
 
 
 def _format(args: list[Any]) -> str:
-    return re.sub(r"\{(\d+)(?::[^}]*)?\}", lambda m: _text(args[1 + int(m.group(1))]), str(args[0]))
+    template = str(args[0])
+    pieces: list[str] = []
+    size = position = 0
+    for match in _FORMAT_ITEM.finditer(template):
+        text = _text(args[1 + int(match.group(1))])
+        size += match.start() - position + len(text)
+        limit_string(size, "format()")  # measured piece by piece: the result is joined once
+        pieces += [template[position:match.start()], text]
+        position = match.end()
+    pieces.append(template[position:])
+    reserve_string(size + len(template) - position, "format()")
+    return "".join(pieces)
+
+
+_FORMAT_ITEM = re.compile(r"\{(\d+)(?::[^}]*)?\}")
+
+
+def _replace(args: list[Any]) -> str:
+    text, old, new = str(args[0]), str(args[1]), str(args[2])
+    count = text.count(old) if old else len(text) + 1
+    reserve_string(len(text) + count * (len(new) - len(old)), "replace()")
+    return text.replace(old, new)
+
+
+def _copied(value: Any, what: str) -> str:
+    text = str(value)
+    reserve_string(len(text), what)
+    return text
+
+
+def _split(args: list[Any]) -> list[str]:
+    text = str(args[0])
+    separators = [str(d) for d in args[1]] if isinstance(args[1], list) else [str(args[1])]
+    reserve_items(sum(text.count(d) for d in separators if d) + 1, "split()")
+    if len(separators) == 1:
+        return text.split(separators[0])
+    return re.split("|".join(map(re.escape, separators)), text)
+
+
+def _create_array(args: list[Any]) -> list[Any]:
+    reserve_items(len(args), "createArray()")
+    return list(args)
+
+
+def _union(args: list[Any]) -> Any:
+    reserve_items(sum(len(part) for part in args), "union()")
+    if all(isinstance(part, dict) for part in args):
+        return {k: v for part in args for k, v in part.items()}
+    return [item for part in args for item in part]
+
+
+def _compared(args: list[Any]) -> list[Any]:
+    """The arguments of a comparison, each measured (a comparison walks every copy)."""
+    for arg in args:
+        if isinstance(arg, (dict, list)):
+            _measure(arg, "a comparison")
+    return args
+
+
+def _json(args: list[Any]) -> Any:
+    text = str(args[0])
+    reserve_string(len(text), "json()")
+    return load_json(text)
 
 
 def _if(evaluator: Evaluator, args: list[Any]) -> Any:
@@ -339,39 +429,37 @@ _FUNCTIONS: dict[str, Callable[[Evaluator, list[Any]], Any]] = {
     "variables": lambda e, a: e.variable(str(a[0])) if not isinstance(a[0], Unknown) else a[0],
     "concat": _strict(_concat),
     "format": _strict(_format),
-    "tolower": _strict(lambda a: str(a[0]).lower()),
-    "toupper": _strict(lambda a: str(a[0]).upper()),
-    "trim": _strict(lambda a: str(a[0]).strip()),
+    "tolower": _strict(lambda a: _copied(a[0], "toLower()").lower()),
+    "toupper": _strict(lambda a: _copied(a[0], "toUpper()").upper()),
+    "trim": _strict(lambda a: _copied(a[0], "trim()").strip()),
     "string": _strict(lambda a: _text(a[0])),
     "int": _strict(lambda a: int(a[0])),
     "bool": _strict(lambda a: a[0] if isinstance(a[0], bool) else str(a[0]).lower() == "true"),
-    "replace": _strict(lambda a: str(a[0]).replace(str(a[1]), str(a[2]))),
+    "replace": _strict(_replace),
     "substring": _strict(lambda a: str(a[0])[int(a[1]):int(a[1]) + int(a[2])] if len(a) > 2
                          else str(a[0])[int(a[1]):]),
     "take": _strict(lambda a: a[0][:int(a[1])]),
     "skip": _strict(lambda a: a[0][int(a[1]):]),
-    "split": _strict(lambda a: str(a[0]).split(str(a[1])) if not isinstance(a[1], list)
-                     else re.split("|".join(map(re.escape, a[1])), str(a[0]))),
+    "split": _strict(_split),
     "first": _strict(lambda a: a[0][0]),
     "last": _strict(lambda a: a[0][-1]),
     "length": _strict(lambda a: len(a[0])),
     "empty": _strict(lambda a: not a[0]),
-    "contains": _strict(lambda a: (a[1] in a[0]) if not isinstance(a[0], dict)
+    "contains": _strict(lambda a: (a[1] in _compared(a)[0]) if not isinstance(a[0], dict)
                         else str(a[1]).lower() in (str(k).lower() for k in a[0])),
     "startswith": _strict(lambda a: str(a[0]).lower().startswith(str(a[1]).lower())),
     "endswith": _strict(lambda a: str(a[0]).lower().endswith(str(a[1]).lower())),
-    "equals": _strict(lambda a: a[0] == a[1]),
+    "equals": _strict(lambda a: _compared(a)[0] == a[1]),
     "not": _strict(lambda a: not a[0]),
     "and": _strict(lambda a: all(a)),
     "or": _strict(lambda a: any(a)),
     "less": _strict(lambda a: a[0] < a[1]),
     "greater": _strict(lambda a: a[0] > a[1]),
     "coalesce": lambda e, a: next((x for x in a if x is not None), None),
-    "createarray": lambda e, a: list(a),
+    "createarray": lambda e, a: _create_array(a),
     "array": _strict(lambda a: a[0] if isinstance(a[0], list) else [a[0]]),
-    "union": _strict(lambda a: {k: v for d in a for k, v in d.items()} if all(isinstance(d, dict) for d in a)
-                     else [x for part in a for x in part]),
-    "json": _strict(lambda a: json.loads(str(a[0]))),
+    "union": _strict(_union),
+    "json": _strict(_json),
     "if": _if,
     "resourcegroup": _resource_group,
     "copyindex": _copy_index,
@@ -486,6 +574,8 @@ class _TemplateReader:
         raw_name = _ci(body, "name")
         name_value = evaluator.with_copy_index(None).value(raw_name) if copy else evaluator.value(raw_name)
         name = name_value if isinstance(name_value, str) else str(raw_name)
+        if len(name) > MAX_NAME or not name.isprintable():
+            name = excerpt(name, MAX_NAME)
         if parent is not None and "/" not in name:
             name = f"{parent.name}/{name}"
         address = f"{kind}/{name}"
@@ -596,8 +686,11 @@ def normalise_document(source: SourceDocuments, config: Config,
     template = source.documents[0] if source.documents else None
     if not isinstance(template, dict):
         return []
+    from sovlint.budgets import allowance
+
     reader = _TemplateReader(source, config)
-    reader.read(template, Evaluator(template, parameter_values or {}, config))
+    with allowance():  # one budget for everything the template's expressions build
+        reader.read(template, Evaluator(template, parameter_values or {}, config))
     return reader.resources
 
 
@@ -629,8 +722,10 @@ def normalise_arm_parameters(unit: Any, config: Config) -> Any:
 
 
 def normalise_bicep(unit: Any, config: Config) -> Any:
-    """A Bicep file, compiled to ARM JSON by ``bicep build --stdout`` when bicep is on PATH."""
+    """A Bicep file, compiled to ARM JSON by ``bicep build --stdout --no-restore`` when bicep is
+    on PATH, sandboxed as every renderer is (a module from a registry: not compiled)."""
     from sovlint.engine import UnitResult
+    from sovlint.normalise.sandbox import bicep_graph, run_renderer
 
     result = UnitResult()
     display = unit.reported[0]
@@ -640,18 +735,17 @@ def normalise_bicep(unit: Any, config: Config) -> Any:
 
         result.failures.append((display, 1, tool_missing("bicep")))
         return result
-    try:
-        completed = subprocess.run([bicep, "build", "--stdout", str(unit.path)], capture_output=True,
-                                   timeout=BICEP_TIMEOUT, check=False, stdin=subprocess.DEVNULL)
-    except (subprocess.TimeoutExpired, OSError) as exc:
-        result.errors.append(ScanError(display, f"not scanned: bicep build failed ({exc})"))
+    refusal = bicep_graph(Path(unit.path), display).refusal()
+    if refusal is not None:
+        result.errors.append(ScanError(display, f"not scanned: {refusal}", 1))
         return result
-    if completed.returncode != 0:
-        lines = completed.stderr.decode("utf-8", "replace").strip().splitlines()
-        result.failures.append((display, None, f"bicep build failed: {lines[-1] if lines else ''}"))
+    path = Path(unit.path).resolve()
+    output, error = run_renderer([bicep, "build", "--stdout", "--no-restore", path.name], path.parent)
+    if output is None:
+        result.failures.append((display, None, error))
         return result
     try:
-        document = load_json(completed.stdout.decode("utf-8", "replace"))
+        document = load_json(output)
     except JsonError as exc:
         result.errors.append(ScanError(display, f"bicep output is not JSON: {exc.message}"))
         return result

@@ -42,6 +42,9 @@ INPUT_FORMAT = "cloudformation"
 PROVIDER = "aws"
 DEPLOY_TIME = "AWS::Region is chosen at deploy time (set aws.default_region or pin it in Rules)"
 _MAX_EVAL_DEPTH = 64
+#: Resources ``Fn::ForEach`` loops may expand to in one template (CloudFormation itself
+#: accepts 500 resources per template); nested loops would otherwise multiply without bound.
+MAX_EXPANDED = 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -482,19 +485,23 @@ def _substitute(node: Any, identifier: str, value: str) -> Any:
     return node
 
 
-def _entries(resources: Mapping[str, Any], evaluator: Evaluator, depth: int = 0) -> Iterator[_Entry]:
+def _entries(resources: Mapping[str, Any], evaluator: Evaluator, depth: int = 0,
+             expanded: list[int] | None = None) -> Iterator[_Entry]:
+    """The resource entries of a ``Resources`` section, ``Fn::ForEach`` loops expanded
+    (``expanded`` counts the copies the loops made, against ``MAX_EXPANDED``)."""
+    expanded = [0] if expanded is None else expanded
     key_lines = getattr(resources, "key_lines", {})
     for key, body in resources.items():
         line = key_lines.get(key)
         if isinstance(key, str) and key.startswith("Fn::ForEach::") and depth < 5:
-            yield from _for_each(key, body, line, evaluator, depth)
+            yield from _for_each(key, body, line, evaluator, depth, expanded)
             continue
         if isinstance(body, dict):
             yield _Entry(str(key), body, line, getattr(body, "end_line", None) or line)
 
 
 def _for_each(key: str, body: Any, line: int | None, evaluator: Evaluator,
-              depth: int) -> Iterator[_Entry]:
+              depth: int, expanded: list[int]) -> Iterator[_Entry]:
     loop = key[len("Fn::ForEach::"):]
     if not (isinstance(body, list) and len(body) == 3 and isinstance(body[0], str)
             and isinstance(body[2], dict)):
@@ -511,8 +518,14 @@ def _for_each(key: str, body: Any, line: int | None, evaluator: Evaluator,
                              f"Fn::ForEach::{loop} collection is not known ({reason})")
         return
     for value in values:
-        expanded = _substitute(templates, identifier, str(value))
-        for entry in _entries(expanded, evaluator, depth + 1):
+        expanded[0] += len(templates)  # counted before the copy is made
+        if expanded[0] > MAX_EXPANDED:
+            yield _Entry(key, {"Type": "Fn::ForEach"}, line, line, loop,
+                         f"Fn::ForEach::{loop} expands to more than {MAX_EXPANDED:,} resources "
+                         "(the limit; CloudFormation accepts 500 per template); the rest is not read")
+            return
+        copy = _substitute(templates, identifier, str(value))
+        for entry in _entries(copy, evaluator, depth + 1, expanded):
             yield _Entry(entry.logical_id, entry.body, line, entry.end_line or line,
                          loop, entry.unresolved)
 

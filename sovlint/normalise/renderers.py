@@ -1,9 +1,11 @@
 """Helm charts and kustomizations: rendered by the user's own tools, then read as manifests.
 
 ``helm template`` and ``kustomize build`` (or ``kubectl kustomize``) run when
-they are on PATH, with an argument list (never a shell), a time limit and no
-access to remote sources: a kustomization that names a remote base is not
-rendered (``scan`` makes no network call). Without the tool:
+they are on PATH, sandboxed (:mod:`sovlint.normalise.sandbox`): the whole
+graph they would read is walked first, and a kustomization or chart that
+names anything remote, anywhere in it, is not rendered (the message names the
+reference and where it is); they run with no network, no cluster and no
+credentials, kustomize with its load restrictor on. Without the tool:
 
 - a chart gives one SOV900 on its ``Chart.yaml`` ("not rendered: helm not
   found", and where to get it); its templates are not YAML and are not read
@@ -18,7 +20,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +27,10 @@ from sovlint.config import Config
 from sovlint.model import ScanError
 from sovlint.normalise.documents import ParseFailure, load_source, string_leaves
 from sovlint.normalise.kubernetes import normalise_rendered
+from sovlint.normalise.sandbox import chart_graph, is_remote, kustomization_graph, run_renderer
 
 #: Files and folders read at most to decide whether a rendered result is still valid.
 MAX_RENDER_INPUTS = 20_000
-
-#: Seconds a renderer may run.
-RENDER_TIMEOUT = 60
-#: Bytes of rendered output read at most.
-MAX_RENDERED = 50 * 1024 * 1024
 #: kustomization keys whose effect is lost when the plain manifests are read instead.
 TRANSFORMATIONS = ("patches", "patchesStrategicMerge", "patchesJson6902", "replacements",
                    "namePrefix", "nameSuffix", "namespace", "commonLabels", "labels",
@@ -57,26 +54,6 @@ def tool_missing(tool: str, what: str = "") -> str:
     return f"not rendered: {tool} not found{lost}; {INSTALL_HINTS[tool]} to include it"
 
 
-def _run(argv: list[str], cwd: Path) -> tuple[str | None, str]:
-    """Run a renderer: (stdout, "") or (None, why it failed)."""
-    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")}
-    env["HELM_NO_PLUGINS"] = "1"  # plugins could run anything
-    try:
-        completed = subprocess.run(argv, cwd=cwd, capture_output=True, timeout=RENDER_TIMEOUT,
-                                   check=False, env=env, stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
-        return None, f"{argv[0]} did not finish in {RENDER_TIMEOUT}s"
-    except OSError as exc:
-        return None, f"{argv[0]} could not run: {exc.strerror or exc}"
-    if completed.returncode != 0:
-        message = completed.stderr.decode("utf-8", "replace").strip().splitlines()
-        last = message[-1][:300] if message else str(completed.returncode)
-        return None, f"{Path(argv[0]).name} {argv[1]} failed: {last}"
-    if len(completed.stdout) > MAX_RENDERED:
-        return None, f"{argv[0]} output larger than {MAX_RENDERED} bytes"
-    return completed.stdout.decode("utf-8", "replace"), ""
-
-
 def normalise_helm_chart(unit: Any, config: Config) -> Any:
     """A chart directory (its ``Chart.yaml``) -> the resources ``helm template`` renders."""
     from sovlint.engine import UnitResult
@@ -88,7 +65,11 @@ def normalise_helm_chart(unit: Any, config: Config) -> Any:
     if helm is None:
         result.failures.append((display, 1, tool_missing("helm", "its templates were not scanned")))
         return result
-    output, error = _run([helm, "template", "sovlint", ".", "--namespace", "default"], chart_dir)
+    refusal = chart_graph(Path(unit.path), display).refusal()
+    if refusal is not None:
+        result.errors.append(ScanError(display, f"chart not rendered: {refusal}", 1))
+        return result
+    output, error = run_renderer([helm, "template", "sovlint", ".", "--namespace", "default"], chart_dir)
     if output is None:
         result.errors.append(ScanError(display, f"chart not rendered: {error}"))
         return result
@@ -97,10 +78,6 @@ def normalise_helm_chart(unit: Any, config: Config) -> Any:
         result.errors.append(ScanError(display, failure.message))
     result.resources = resources
     return result
-
-
-def _is_remote(entry: str) -> bool:
-    return "://" in entry or entry.startswith(("github.com/", "git@", "gitlab.com/")) or "?ref=" in entry
 
 
 def normalise_kustomization(unit: Any, config: Config) -> Any:
@@ -115,26 +92,32 @@ def normalise_kustomization(unit: Any, config: Config) -> Any:
         result.failures.append(loaded.as_tuple())
         return result
     document = loaded.documents[0] if loaded.documents else None
+    if document is None:  # valid YAML, but kustomize refuses it: not a parse failure
+        result.errors.append(ScanError(display, "kustomization not rendered: it is empty "
+                                                "(kustomize refuses an empty kustomization)", 1))
+        return result
     if not isinstance(document, dict):
         result.failures.append((display, 1, "a kustomization must be a mapping"))
         return result
     if document.get("kind") == "Component":
         return result  # applied through the kustomizations that list it
-    listed = [str(e) for key in ("resources", "bases", "components")
-              for e in document.get(key) or () if isinstance(e, (str, int))]
-    remote = [e for e in listed if _is_remote(e)]
     tool: list[str] | None = None
     if shutil.which("kustomize"):
-        tool = [str(shutil.which("kustomize")), "build", "."]
+        tool = [str(shutil.which("kustomize")), "build", ".", "--load-restrictor", "LoadRestrictionsRootOnly"]
     elif shutil.which("kubectl"):
-        tool = [str(shutil.which("kubectl")), "kustomize", "."]
+        tool = [str(shutil.which("kubectl")), "kustomize", ".", "--load-restrictor", "LoadRestrictionsRootOnly"]
+    graph = kustomization_graph(path, display) if tool is not None else None
     reason = ""
-    if remote:
-        reason = f"remote resources are not fetched ({', '.join(remote)})"
-    elif tool is None:
+    if tool is None or graph is None:
         reason = "kustomize not found"
+    elif graph.refusal() is not None:
+        reason = str(graph.refusal())
+    elif graph.needs_helm and shutil.which("helm") is None:
+        reason = "its helmCharts need helm, which is not found"
     else:
-        output, error = _run(tool, path.parent)
+        if graph.needs_helm:
+            tool += ["--enable-helm", "--helm-command", str(shutil.which("helm"))]
+        output, error = run_renderer(tool, path.parent)
         if output is not None:
             resources, failure = normalise_rendered(output, display, config, path.parent)
             if failure is not None:
@@ -143,7 +126,7 @@ def normalise_kustomization(unit: Any, config: Config) -> Any:
             return result
         reason = error
     unapplied = [key for key in TRANSFORMATIONS if document.get(key)]
-    if tool is None and not remote and unapplied:  # something is lost for want of the tool: SOV900
+    if tool is None and unapplied:  # something is lost for want of the tool: SOV900
         result.failures.append((display, 1, tool_missing(
             "kustomize", f"its plain manifests were scanned without {', '.join(unapplied)}")))
         return result
@@ -183,7 +166,7 @@ def base_objects(kustomization: Path) -> dict[tuple[str, str], list[tuple[str, s
             document = loaded.documents[0] if loaded.documents else None
             entries = [str(e) for k in ("resources", "bases", "components")
                        for e in (document.get(k) or () if isinstance(document, dict) else ())
-                       if isinstance(e, str) and not _is_remote(e)]
+                       if isinstance(e, str) and not is_remote(e)]
             for entry in entries:
                 target = current.parent / entry
                 if target.is_dir():

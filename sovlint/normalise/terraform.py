@@ -27,8 +27,8 @@ from sovlint.placement.interpret import Placement, location_fields
 from sovlint.placement.semantics import TagSpec
 from sovlint.parse_cache import real_path
 from sovlint.suppress import parse_comment_suppressions
-from sovlint.terraform.instance import (MAX_INSTANCES, MAX_MODULE_DEPTH, ModuleInstance, ProviderInstance,
-                                       provider_configuration)
+from sovlint.terraform.instance import (MAX_INSTANCES, MAX_MODULE_DEPTH, MAX_TOTAL_MODULE_INSTANCES,
+                                       ModuleInstance, ProviderInstance, provider_configuration)
 from sovlint.terraform.module import ModuleConfig, load_module, provider_key
 from sovlint.terraform.values import LazyMapping, OpenMapping, PartialMapping, Unknown
 
@@ -90,17 +90,21 @@ def parse_terraform_file(path: Path, display: str) -> HclFile | ParseFailure:
     from sovlint.hcl.backend import backend_name
     from sovlint.parse_cache import cached_parse
 
+    refused: list[str] = []
+
     def read() -> bytes | None:
-        try:
-            with open(path, "rb") as handle:
-                return handle.read()
-        except OSError:
+        from sovlint.files import UnreadableFile, read_scanned
+
+        try:  # a regular file within the size limit, not through a link out of the tree
+            return read_scanned(path)
+        except UnreadableFile as exc:
+            refused.append(exc.reason)
             return None
 
     def parse(data: bytes | None) -> HclFile | ParseFailure:
         from sovlint.parsers.text import decode_text
 
-        text = decode_text(data) if data is not None else ("cannot read file", None)
+        text = decode_text(data) if data is not None else (refused[0] if refused else "cannot read", None)
         if isinstance(text, tuple):
             return ParseFailure(display, text[1], text[0])
         try:
@@ -222,6 +226,8 @@ class TerraformLoader:
         self.limits: list[tuple[str, int | None, str]] = []
         #: the modules installed for the root being evaluated, and where they come from
         self._installed: InstalledModules = InstalledModules({}, "", None)
+        #: module instances evaluated under the current root (MAX_TOTAL_MODULE_INSTANCES)
+        self.module_instances = 0
 
     # ----- parsing -----
     def module_config(self, directory: Path) -> ModuleConfig | None:
@@ -268,9 +274,11 @@ class TerraformLoader:
         found: dict[str, Path] = {}
         for folder in (directory, *overlays):
             try:
+                # anything there but a folder is read (or refused, with why: a FIFO, a link out...)
                 found.update((p.name, p) for p in folder.iterdir()
-                             if p.name in ("terraform.tfvars", "terraform.tfvars.json")
-                             or p.name.endswith((".auto.tfvars", ".auto.tfvars.json")))
+                             if (p.name in ("terraform.tfvars", "terraform.tfvars.json")
+                                 or p.name.endswith((".auto.tfvars", ".auto.tfvars.json")))
+                             and not p.is_dir())
             except OSError:
                 pass
             self.read_paths.add(str(folder.resolve()))
@@ -300,7 +308,11 @@ class TerraformLoader:
                               workspace=self.options.workspace)
         root.providers = self._own_providers(root, {})
         self.limits = []
-        self._collect(root, result)
+        self.module_instances = 0
+        from sovlint.terraform.values import allowance
+
+        with allowance():  # one budget for everything this root's expressions build
+            self._collect(root, result)
         result.errors.extend(self.limits)
         return result
 
@@ -410,6 +422,13 @@ class TerraformLoader:
 
         per_instance: list[tuple[str, ModuleResult]] = []
         for instance_key, extra in instances:
+            self.module_instances += 1
+            if self.module_instances > MAX_TOTAL_MODULE_INSTANCES:
+                if self.module_instances == MAX_TOTAL_MODULE_INSTANCES + 1:  # said once per root
+                    self._note_limit(parent, block, file, "module call",
+                                     f"the limit of {MAX_TOTAL_MODULE_INSTANCES:,} module instances under "
+                                     "one root is reached; this and later module calls are not evaluated")
+                break
             # evaluated when the module reads them (in the caller's scope): unused inputs cost nothing
             inputs = LazyMapping(address, list(arguments), argument(extra))
             child = ModuleInstance(config=config, inputs=inputs, address=address, providers={},
@@ -543,7 +562,8 @@ class TerraformLoader:
     def _note_limit(self, module: ModuleInstance, block: Block, file: HclFile | None,
                     what: str, reason: str) -> None:
         """Report a count/for_each that an evaluation bound (SPEC §9) kept from being evaluated."""
-        if file is None or not (reason.startswith(EVALUATION_BOUNDS) or "stand for all" in reason):
+        if file is None or not (reason.startswith(EVALUATION_BOUNDS) or "stand for all" in reason
+                                or what == "module call"):
             return
         kind = f"{block.type}." if block.type in ("module", "data") else ""
         local = f"{kind}{'.'.join(block.labels)}"

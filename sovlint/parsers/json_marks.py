@@ -19,12 +19,14 @@ from sovlint.parsers.yaml_marks import MAX_DEPTH, LineDict, LineList
 
 
 class JsonError(Exception):
-    """A JSON file that cannot be read; carries the 1-based line."""
+    """A JSON file that cannot be read; carries the 1-based line. ``limit`` is true when the
+    file passes this module's nesting limit (it may be valid JSON)."""
 
-    def __init__(self, message: str, line: int | None = None):
+    def __init__(self, message: str, line: int | None = None, limit: bool = False):
         super().__init__(message)
         self.message = message
         self.line = line
+        self.limit = limit
 
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
@@ -116,7 +118,7 @@ class _Reader:
                     done.end_line = self.line
                 elif ch in "{[":
                     if len(stack) >= MAX_DEPTH:
-                        raise self.fail(f"nesting deeper than {MAX_DEPTH} levels")
+                        raise JsonError(f"invalid JSON: nesting deeper than {MAX_DEPTH} levels", self.line, limit=True)
                     new: Any = LineDict() if ch == "{" else LineList()
                     new.line = self.line
                     self.pos += 1

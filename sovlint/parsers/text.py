@@ -1,4 +1,4 @@
-"""Reading a source file as text: size, encoding and binary content checked once."""
+"""Reading a source file as text: kind, size, encoding and binary content checked once."""
 
 from __future__ import annotations
 
@@ -6,12 +6,26 @@ from pathlib import Path
 
 
 def read_text(path: Path, display: str) -> str | tuple[str, int | None]:
-    """The file's text, or ``(message, line)`` saying why it cannot be read."""
+    """The file's text, or ``(message, line)`` saying why it cannot be read (a special file, a
+    file over the size limit, a link out of the scanned tree: :mod:`sovlint.files`)."""
+    from sovlint.files import UnreadableFile, read_scanned
+
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        return (f"cannot read file: {exc.strerror or exc}", None)
+        data = read_scanned(path)
+    except UnreadableFile as exc:
+        return (exc.reason, None)
+    return decode_text(data)
+
+
+def read_input_text(path: Path) -> str | tuple[str, int | None]:
+    """A configuration input's text (config, policy, profile, catalog, baseline file), or
+    ``(message, line)``: a regular file of at most ``MAX_CONFIG_FILE_SIZE`` bytes, UTF-8."""
+    from sovlint.files import MAX_CONFIG_FILE_SIZE, UnreadableFile, read_bytes
+
+    try:
+        data = read_bytes(path, MAX_CONFIG_FILE_SIZE)
+    except UnreadableFile as exc:
+        return (exc.reason, None)
     return decode_text(data)
 
 

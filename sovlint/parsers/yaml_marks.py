@@ -14,17 +14,25 @@ from typing import Any, Iterator
 
 #: SPEC §9: structures nested deeper than this are refused.
 MAX_DEPTH = 1000
-#: Nodes a document may expand to (aliases included); beyond it, the file is refused.
+#: Values a stream may hold in all (every document's nodes, aliases expanded); beyond it,
+#: the file is refused. A stream of more is larger than the default --max-file-size allows.
 MAX_NODES = 2_000_000
+#: Values that aliases may add by repeating what their anchor names (``*a`` expands to a
+#: copy of ``&a``): YAML's own amplification, bounded far below ``MAX_NODES``.
+MAX_ALIAS_NODES = 100_000
+#: Documents a stream may hold (each costs work even when empty).
+MAX_DOCUMENTS = 100_000
 
 
 class YamlError(Exception):
-    """A YAML file that cannot be read; carries the 1-based line."""
+    """A YAML file that cannot be read; carries the 1-based line. ``limit`` is true when
+    the file passes one of this module's limits (it may be valid YAML)."""
 
-    def __init__(self, message: str, line: int | None = None):
+    def __init__(self, message: str, line: int | None = None, limit: bool = False):
         super().__init__(message)
         self.message = message
         self.line = line
+        self.limit = limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,18 +116,37 @@ _PYTHON_TAG = "tag:yaml.org,2002:python/"
 class _Builder:
     def __init__(self) -> None:
         self.nodes = 0
+        self.alias_nodes = 0
+        self.expanding = 0  # > 0 while an alias is being expanded
+        self.built: set[int] = set()  # collection nodes already built once (by id)
 
     def build(self, node: Any, depth: int = 0) -> Any:
         import yaml
 
         if depth > MAX_DEPTH:
-            raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", node.start_mark.line + 1)
+            raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", node.start_mark.line + 1, limit=True)
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise YamlError(
-                f"document expands to more than {MAX_NODES} nodes (alias bomb?)",
-                node.start_mark.line + 1,
-            )
+            raise YamlError(f"more than {MAX_NODES:,} values in the file (the limit); not read",
+                            node.start_mark.line + 1, limit=True)
+        if not isinstance(node, yaml.ScalarNode):
+            if id(node) in self.built:  # an alias: the anchored value again
+                self.expanding += 1
+                try:
+                    return self._build(node, depth)
+                finally:
+                    self.expanding -= 1
+            self.built.add(id(node))
+        return self._build(node, depth)
+
+    def _build(self, node: Any, depth: int) -> Any:
+        import yaml
+
+        if self.expanding:
+            self.alias_nodes += 1
+            if self.alias_nodes > MAX_ALIAS_NODES:
+                raise YamlError(f"aliases expand to more than {MAX_ALIAS_NODES:,} values "
+                                "(an alias bomb); not read", node.start_mark.line + 1, limit=True)
         if node.tag and node.tag.startswith(_PYTHON_TAG):
             raise YamlError(f"Python object tag {node.tag[len('tag:yaml.org,2002:'):]!r} is not allowed",
                             node.start_mark.line + 1)
@@ -180,9 +207,16 @@ def load_documents(text: str) -> Iterator[Any]:
 
     loader = _loader_class()(text)
     builder = _Builder()
+    documents = 0
     try:
         while loader.check_node():
+            documents += 1
+            if documents > MAX_DOCUMENTS:
+                line = loader.peek_event().start_mark.line + 1
+                raise YamlError(f"more than {MAX_DOCUMENTS:,} YAML documents in the file (the limit); "
+                                "not read", line, limit=True)
             node = loader.get_node()
+            builder.built.clear()  # ids of the previous document's nodes may be reused
             yield None if node is None else builder.build(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

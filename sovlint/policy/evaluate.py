@@ -216,19 +216,23 @@ def _combine(conditions: tuple[Condition, ...], view: Mapping[str, Any], decisiv
 
 
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)(\??)\}")
+#: Characters of one value a message shows.
+MAX_FIELD = 500
 
 
 def render_message(template: str, view: Mapping[str, Any]) -> str:
     """Fill ``{field.path}`` placeholders from the view (never Python attribute access);
     ``{field.path?}`` is left out when the field has no value."""
 
+    from sovlint.quoting import shortened
+
     def fill(match: re.Match[str]) -> str:
         value = _get(view, match.group(1))
         if value is UNKNOWN or value is _MISSING or value is None:
             return "" if match.group(2) else "unknown"
         if isinstance(value, (list, tuple)):
-            return ", ".join(str(v) for v in value) if value else "none"
-        return str(value)
+            return shortened(", ".join(str(v) for v in value[:50]), MAX_FIELD) if value else "none"
+        return shortened(str(value), MAX_FIELD)  # values come from scanned files: never megabytes
 
     return _PLACEHOLDER.sub(fill, template)
 

@@ -127,11 +127,12 @@ def _compile_condition(data: Mapping[str, Any], path: str, at: tuple[Any, ...], 
 
 def _check_regex(pattern: str, path: str, line: int | None) -> None:
     from sovlint.policy.regex import RegexError, compile_safe
+    from sovlint.quoting import excerpt
 
     try:
         compile_safe(pattern)
     except RegexError as exc:
-        raise PolicyError(path, line, f"invalid regular expression {pattern!r}: {exc}") from None
+        raise PolicyError(path, line, f"invalid regular expression \"{excerpt(pattern, 120)}\": {exc}") from None
 
 
 def _schema_error_line(error: Any, doc: Any, index_offset: tuple[Any, ...]) -> int | None:
@@ -253,13 +254,10 @@ def load_policies(paths: Iterable[Path]) -> list[Policy]:
 def _load_policy_files(files: Iterable[Path]) -> list[Policy]:
     policies: list[Policy] = []
     from sovlint.datafiles import is_shipped
-    from sovlint.parsers.text import decode_text
+    from sovlint.parsers.text import read_input_text
 
     for path in files:
-        try:
-            text = decode_text(path.read_bytes())
-        except OSError as exc:
-            raise PolicyError(str(path), None, f"cannot read policy file: {exc.strerror or exc}") from None
+        text = read_input_text(path)
         if isinstance(text, tuple):  # binary or not UTF-8: say where
             raise PolicyError(str(path), text[1], f"cannot read policy file: {text[0]}")
         policies.extend(load_policy_text(text, str(path), validate=not is_shipped(path)))

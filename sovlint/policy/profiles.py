@@ -39,10 +39,13 @@ def _validator() -> object:
 
 
 def _read(path: Path) -> dict[str, object]:
+    from sovlint.parsers.text import read_input_text
+
+    text = read_input_text(path)
+    if isinstance(text, tuple):
+        raise PolicyError(str(path), text[1], f"cannot read profile: {text[0]}")
     try:
-        docs = [d for d in load_documents(path.read_text(encoding="utf-8")) if d is not None]
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PolicyError(str(path), None, f"cannot read profile: {exc}") from None
+        docs = [d for d in load_documents(text) if d is not None]
     except YamlError as exc:
         raise PolicyError(str(path), exc.line, exc.message) from None
     doc = docs[0] if len(docs) == 1 else None

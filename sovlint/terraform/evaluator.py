@@ -9,7 +9,12 @@ condition, ``length`` of a list holding unknowns, ``false && x``...).
 Work is bounded: each top-level :func:`evaluate` call (including nested
 evaluations it triggers, such as lazily evaluated locals) may visit at most
 ``STEP_BUDGET`` nodes and nest ``MAX_DEPTH`` levels deep; beyond that the
-result is :class:`Unknown`, never a hang or a ``RecursionError``.
+result is :class:`Unknown`, never a hang or a ``RecursionError``. Memory is
+bounded before it is used: a function or template that would build a value
+past the limits of :mod:`sovlint.terraform.values` (one string, one
+collection, everything one root module builds: ``allowance``) raises
+``ValueTooLarge`` before building it, and the value is :class:`Unknown`
+saying so.
 """
 
 from __future__ import annotations
@@ -46,11 +51,17 @@ from sovlint.terraform.values import (
     EvaluationError,
     OpenMapping,
     Unknown,
+    ValueTooLarge,
     check_size,
+    close_allowance,
     first_unknown,
     format_number,
     is_number,
+    limit_string,
     normalize_number,
+    open_allowance,
+    reserve_items,
+    reserve_string,
     to_bool,
     to_number,
     to_string,
@@ -127,13 +138,17 @@ def evaluate(expr: Expr, scope: Scope, functions: Mapping[str, TerraformFunction
         return _Evaluator(table, budget).eval(expr, scope)
     budget = _Budget()
     token = _ACTIVE_BUDGET.set(budget)
+    # what it builds draws on the caller's allowance (a whole root module's), else its own
+    own = open_allowance()
     try:
         return _Evaluator(table, budget).eval(expr, scope)
-    except _BudgetExceeded as exc:
+    except (_BudgetExceeded, ValueTooLarge) as exc:
         return Unknown(exc.reason, _safe_render(expr))
     except RecursionError:
         return Unknown("expression nested too deeply", _safe_render(expr))
     finally:
+        if own is not None:
+            close_allowance(own)
         _ACTIVE_BUDGET.reset(token)
 
 
@@ -169,6 +184,12 @@ class _Evaluator:
     def __init__(self, functions: Mapping[str, TerraformFunction], budget: _Budget):
         self.functions = functions
         self.budget = budget
+
+    def step(self) -> None:
+        """Count one step of work against the budget."""
+        self.budget.steps += 1
+        if self.budget.steps > STEP_BUDGET:
+            raise _BudgetExceeded("evaluation budget exceeded")
 
     def eval(self, expr: Expr, scope: Scope) -> object:
         budget = self.budget
@@ -206,15 +227,18 @@ class _Evaluator:
         if len(expr.parts) == 1 and not isinstance(expr.parts[0], (str, TemplateIf, TemplateFor)):
             return self.eval(expr.parts[0], scope)  # "${x}" is x itself
         pieces: list[str] = []
-        unknown = self.render_parts(expr.parts, scope, pieces)
+        unknown = self.render_parts(expr.parts, scope, pieces, [0])
         if unknown is not None:
             return unknown
+        reserve_string(sum(len(p) for p in pieces), "a string template")
         return "".join(pieces)
 
-    def render_parts(self, parts: tuple, scope: Scope, out: list[str]) -> Unknown | None:
+    def render_parts(self, parts: tuple, scope: Scope, out: list[str], size: list[int]) -> Unknown | None:
         """Append the text of template ``parts`` to ``out``; an :class:`Unknown` if one is met."""
         for part in parts:
             if isinstance(part, str):
+                size[0] += len(part)
+                limit_string(size[0], "a string template")
                 out.append(part)
                 continue
             if isinstance(part, TemplateIf):
@@ -223,7 +247,7 @@ class _Evaluator:
                     return cond
                 chosen = part.then if self.condition(cond, "template if") else part.else_
                 if chosen is not None:
-                    unknown = self.render_parts(chosen.parts, scope, out)
+                    unknown = self.render_parts(chosen.parts, scope, out, size)
                     if unknown is not None:
                         return unknown
                 continue
@@ -232,10 +256,11 @@ class _Evaluator:
                 if isinstance(collection, Unknown):
                     return collection
                 for key, value in self.iterate(collection, "template for"):
+                    self.step()  # an iteration costs work even when its body is only text
                     names = {part.value_var: value}
                     if part.key_var:
                         names[part.key_var] = key
-                    unknown = self.render_parts(part.body.parts, ChildScope(scope, names), out)
+                    unknown = self.render_parts(part.body.parts, ChildScope(scope, names), out, size)
                     if unknown is not None:
                         return unknown
                 continue
@@ -246,9 +271,10 @@ class _Evaluator:
                 raise EvaluationError(f"Invalid template interpolation value: the expression result ({_safe_render(part)}) is null")
             if isinstance(value, (list, Mapping)):
                 raise EvaluationError(f"Invalid template interpolation value: cannot include a {type_name(value)} in a string template")
-            out.append(to_string(value))
-            if sum(len(p) for p in out) > 10 * 1024 * 1024:
-                raise _BudgetExceeded("value too large")
+            text = to_string(value)
+            size[0] += len(text)
+            limit_string(size[0], "a string template")  # measured as it grows, joined once
+            out.append(text)
         return None
 
     # -- traversals ------------------------------------------------------------------
@@ -312,6 +338,7 @@ class _Evaluator:
         if obj is None:
             return []
         elements = obj if isinstance(obj, list) else [obj]
+        reserve_items(len(elements), "a splat expression")
         keys = [step if isinstance(step, str) else self.eval(step, scope) for step in expr.each]
         results = []
         for element in elements:
@@ -470,6 +497,7 @@ class _Evaluator:
     # -- collections -------------------------------------------------------------------
 
     def eval_TupleExpr(self, expr: TupleExpr, scope: Scope) -> object:
+        reserve_items(len(expr.items), "a tuple")
         return [self.eval(item, scope) for item in expr.items]
 
     def eval_ObjectExpr(self, expr: ObjectExpr, scope: Scope) -> object:
@@ -505,7 +533,9 @@ class _Evaluator:
             return Unknown(f"the whole of {collection.name} is not known", _safe_render(expr.collection))
         items: list[object] = []
         keyed: dict[str, object] = {}
-        for key, value in self.iterate(collection, "for expression"):
+        pairs = self.iterate(collection, "for expression")
+        reserve_items(len(pairs), "a for expression")
+        for key, value in pairs:
             names = {expr.value_var: value}
             if expr.key_var:
                 names[expr.key_var] = key

@@ -16,7 +16,7 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Callable
 
@@ -25,15 +25,22 @@ from sovlint.terraform.values import (
     MAX_STRING_LENGTH,
     EvaluationError,
     Unknown,
+    ValueTooLarge,
     first_unknown,
     format_number,
     is_number,
+    limit_items,
+    limit_string,
     normalize_number,
+    reserve_items,
+    reserve_nodes,
+    reserve_string,
     set_order,
     to_bool,
     to_number,
     to_string,
     type_name,
+    value_key,
     values_equal,
 )
 
@@ -100,16 +107,22 @@ def _unify_primitives(values: list[object]) -> list[object]:
 # --- strings -------------------------------------------------------------------
 
 
+def _copied(text: str, function: str) -> str:
+    """``text``, after accounting for the new string of about its size ``function`` builds."""
+    reserve_string(len(text), f"{function}()")
+    return text
+
+
 def _fn_lower(s: object) -> str:
-    return _string_arg(s, "lower").lower()
+    return _copied(_string_arg(s, "lower"), "lower").lower()
 
 
 def _fn_upper(s: object) -> str:
-    return _string_arg(s, "upper").upper()
+    return _copied(_string_arg(s, "upper"), "upper").upper()
 
 
 def _fn_title(s: object) -> str:
-    text = _string_arg(s, "title")
+    text = _copied(_string_arg(s, "title"), "title")
     out = []
     previous_is_separator = True
     for ch in text:
@@ -119,11 +132,11 @@ def _fn_title(s: object) -> str:
 
 
 def _fn_trimspace(s: object) -> str:
-    return _string_arg(s, "trimspace").strip()
+    return _copied(_string_arg(s, "trimspace"), "trimspace").strip()
 
 
 def _fn_trim(s: object, cutset: object) -> str:
-    return _string_arg(s, "trim").strip(_string_arg(cutset, "trim"))
+    return _copied(_string_arg(s, "trim"), "trim").strip(_string_arg(cutset, "trim"))
 
 
 def _fn_trimprefix(s: object, prefix: object) -> str:
@@ -136,66 +149,35 @@ def _fn_trimsuffix(s: object, suffix: object) -> str:
     return text[: -len(p)] if p and text.endswith(p) else text
 
 
-def _go_regex(pattern: str, function: str) -> re.Pattern:
-    """Compile an RE2 pattern with Python's ``re`` (the common subset)."""
-    try:
-        return re.compile(pattern)
-    except re.error as exc:
-        raise EvaluationError(f"{function}: invalid regular expression: {exc}") from None
-
-
-def _go_replacement(template: str) -> Callable[[re.Match], str]:
-    """Expand Go's ``$1``/``${name}`` replacement syntax."""
-
-    def expand(match: re.Match) -> str:
-        def group(reference: re.Match) -> str:
-            name = reference.group(1) or reference.group(2)
-            if name == "$":
-                return "$"
-            try:
-                return match.group(int(name) if name.isdigit() else name) or ""
-            except IndexError:
-                return ""
-
-        return re.sub(r"\$(?:\{(\w+)\}|(\w+|\$))", group, template)
-
-    return expand
-
-
 def _fn_replace(s: object, substring: object, replacement: object) -> str:
     text = _string_arg(s, "replace")
     sub = _string_arg(substring, "replace")
     rep = _string_arg(replacement, "replace")
-    if len(sub) >= 2 and sub.startswith("/") and sub.endswith("/"):
-        result = _go_regex(sub[1:-1], "replace").sub(_go_replacement(rep), text)
-    else:
-        result = text.replace(sub, rep) if sub else text
-    return result
+    if len(sub) > 1 and sub.startswith("/") and sub.endswith("/"):
+        from sovlint.terraform.regex import replace_all
 
-
-def _match_value(pattern: re.Pattern, match: re.Match) -> object:
-    if pattern.groupindex:
-        return {name: match.group(name) or "" for name in pattern.groupindex}
-    if pattern.groups:
-        return [g if g is not None else "" for g in match.groups()]
-    return match.group(0)
+        return replace_all(sub[1:-1], text, rep)
+    # Go's strings.Replace: an empty substring matches before every character and at the end
+    count = text.count(sub) if sub else len(text) + 1
+    reserve_string(len(text) + count * (len(rep) - len(sub)), "replace()")
+    return text.replace(sub, rep)
 
 
 def _fn_regex(pattern: object, s: object) -> object:
-    compiled = _go_regex(_string_arg(pattern, "regex"), "regex")
-    match = compiled.search(_string_arg(s, "regex"))
-    if match is None:
-        raise EvaluationError("regex: pattern did not match any part of the given string")
-    return _match_value(compiled, match)
+    from sovlint.terraform.regex import find
+
+    return find(_string_arg(pattern, "regex"), _string_arg(s, "regex"))
 
 
 def _fn_regexall(pattern: object, s: object) -> list:
-    compiled = _go_regex(_string_arg(pattern, "regexall"), "regexall")
-    return [_match_value(compiled, m) for m in compiled.finditer(_string_arg(s, "regexall"))]
+    from sovlint.terraform.regex import find_all
+
+    return find_all(_string_arg(pattern, "regexall"), _string_arg(s, "regexall"))
 
 
 def _fn_split(separator: object, s: object) -> list:
     sep, text = _string_arg(separator, "split"), _string_arg(s, "split")
+    reserve_items((text.count(sep) if sep else len(text)) + 1, "split()")
     if sep == "":
         return list(text)
     return text.split(sep)
@@ -211,6 +193,7 @@ def _fn_join(separator: object, *lists: object) -> str:
             if item is None:
                 raise EvaluationError("join: element must not be null")
             items.append(_string_arg(item, "join"))
+    reserve_string(sum(len(item) for item in items) + len(sep) * max(len(items) - 1, 0), "join()")
     return sep.join(items)
 
 
@@ -243,16 +226,19 @@ def _fn_strcontains(s: object, substring: object) -> bool:
 
 
 def _fn_strrev(s: object) -> str:
-    return _string_arg(s, "strrev")[::-1]
+    return _copied(_string_arg(s, "strrev"), "strrev")[::-1]
 
 
 def _fn_chomp(s: object) -> str:
-    return re.sub(r"(\r\n|\n|\r)+\Z", "", _string_arg(s, "chomp"))
+    return _string_arg(s, "chomp").rstrip("\r\n")
 
 
 def _fn_indent(spaces: object, s: object) -> str:
-    prefix = " " * _int_arg(spaces, "indent")
-    return _string_arg(s, "indent").replace("\n", "\n" + prefix)
+    width = _int_arg(spaces, "indent")
+    text = _string_arg(s, "indent")
+    reserve_string(len(text) + text.count("\n") * max(width, 0), "indent()")
+    prefix = " " * width
+    return text.replace("\n", "\n" + prefix)
 
 
 # --- format ----------------------------------------------------------------------
@@ -286,7 +272,9 @@ def _format_one(spec: re.Match, value: object) -> str:
         if precision is not None:
             text = text[: int(precision)]
     elif verb == "q":
-        text = json.dumps(to_string(value) if value is not None else _fail_format(verb, value), ensure_ascii=False)
+        raw = to_string(value) if value is not None else _fail_format(verb, value)
+        limit_string(_quoted_length(raw), "format()")
+        text = json.dumps(raw, ensure_ascii=False)
     elif verb == "t":
         text = "true" if to_bool(value) else "false"
     elif verb in "dboxX":
@@ -312,6 +300,15 @@ def _format_one(spec: re.Match, value: object) -> str:
     return text
 
 
+_ESCAPED_SHORT = re.compile('[\b\t\n\f\r"\\\\]')
+_ESCAPED_LONG = re.compile("[\x00-\x07\x0b\x0e-\x1f]")
+
+
+def _quoted_length(text: str) -> int:
+    """The length of ``text`` as a JSON string, without building it."""
+    return len(text) + 2 + len(_ESCAPED_SHORT.findall(text)) + 5 * len(_ESCAPED_LONG.findall(text))
+
+
 def _fail_format(verb: str, value: object) -> str:
     raise EvaluationError(f"format: unsupported value for \"%{verb}\": {type_name(value)} cannot be formatted")
 
@@ -319,6 +316,7 @@ def _fail_format(verb: str, value: object) -> str:
 def _fn_format(fmt: object, *args: object) -> str:
     template = _string_arg(fmt, "format")
     out: list[str] = []
+    size = 0
     position = 0
     next_arg = 0
     explicit_index = False
@@ -339,13 +337,15 @@ def _fn_format(fmt: object, *args: object) -> str:
         index = int(match.group("index")) - 1 if match.group("index") else next_arg
         if index >= len(args):
             raise EvaluationError(f"format: not enough arguments for \"{match.group(0)}\"")
-        out.append(_format_one(match, args[index]))
+        piece = _format_one(match, args[index])
+        out.append(piece)
+        size += len(piece) + percent - position
+        limit_string(size, "format()")  # measured piece by piece: the result is built once, below
         next_arg = index + 1
         position = match.end()
-        if sum(len(p) for p in out) > MAX_STRING_LENGTH:
-            raise EvaluationError("format: result too large")
     if next_arg < len(args) and not explicit_index:
         raise EvaluationError(f"format: too many arguments; only {next_arg} used by format string")
+    reserve_string(sum(len(p) for p in out), "format()")
     return "".join(out)
 
 
@@ -356,6 +356,7 @@ def _fn_formatlist(fmt: object, *args: object) -> list:
     if not lengths:
         return [_fn_format(fmt, *args)]
     count = lengths.pop()
+    reserve_items(count, "formatlist()")
     return [_fn_format(fmt, *[a[i] if isinstance(a, list) else a for a in args]) for i in range(count)]
 
 
@@ -393,22 +394,26 @@ def _fn_coalescelist(*args: object) -> object:
 
 
 def _fn_concat(*lists: object) -> list:
-    result: list = []
     for value in lists:
         if isinstance(value, Unknown):
             return value  # type: ignore[return-value]
-        result.extend(_list_arg(value, "concat"))
-    return result
+    parts = [_list_arg(value, "concat") for value in lists]
+    reserve_items(sum(len(part) for part in parts), "concat()")
+    return [item for part in parts for item in part]
 
 
 def _fn_merge(*maps: object) -> object:
-    result: dict = {}
+    tables: list[Mapping] = []
     for value in maps:
         if value is None:
             continue
         if isinstance(value, Unknown):
             return value
-        result.update(_map_arg(value, "merge"))
+        tables.append(_map_arg(value, "merge"))
+    reserve_items(sum(len(table) for table in tables), "merge()")
+    result: dict = {}
+    for table in tables:
+        result.update(table)
     return result
 
 
@@ -485,15 +490,18 @@ def _fn_flatten(values: object) -> list:
             stack.append(iter(item))
         else:
             result.append(item)
-            if len(result) > MAX_COLLECTION_LENGTH:
-                raise EvaluationError("flatten: result too large")
+            limit_items(len(result), "flatten()")
+    reserve_items(len(result), "flatten()")
     return result
 
 
 def _fn_distinct(values: object) -> list:
     result: list = []
+    seen: set[object] = set()
     for item in _unify_primitives(_list_arg(values, "distinct")):
-        if not any(values_equal(item, seen) for seen in result):
+        key = value_key(item)
+        if key not in seen:
+            seen.add(key)
             result.append(item)
     return result
 
@@ -577,8 +585,7 @@ def _fn_setproduct(*sets: object) -> list:
         raise EvaluationError("setproduct: at least two arguments are required")
     lists = [_list_arg(s, "setproduct") for s in sets]
     total = math.prod(len(items) for items in lists)
-    if total > MAX_COLLECTION_LENGTH:
-        return Unknown("value too large")  # type: ignore[return-value]
+    reserve_items(total, "setproduct()")
     result: list = [[]]
     for items in lists:
         result = [prefix + [item] for prefix in result for item in items]
@@ -704,6 +711,7 @@ def _jsonencode_value(value: object) -> str:
     """Compact JSON as Terraform's ``jsonencode`` writes it (sorted keys, HTML-safe escapes)."""
     parts: list[str] = []
     stack: list[object] = [value]
+    size = 0  # measured as it is written, before each string is escaped: the result is joined once
     while stack:
         current = stack.pop()
         if isinstance(current, _JsonToken):
@@ -719,6 +727,8 @@ def _jsonencode_value(value: object) -> str:
                 current = int(current)  # JSON numbers are written in full, without exponent
             parts.append(format_number(current))  # type: ignore[arg-type]
         elif isinstance(current, str):
+            size += len(current) + 2
+            limit_string(size, "jsonencode()")
             parts.append(_json_string(current))
         elif isinstance(current, list):
             items: list[object] = [_JsonToken("[")]
@@ -739,6 +749,7 @@ def _jsonencode_value(value: object) -> str:
             stack.extend(reversed(items))
         else:
             raise EvaluationError(f"jsonencode: cannot encode {type_name(current)}")
+    reserve_string(sum(len(p) for p in parts), "jsonencode()")
     return "".join(parts)
 
 
@@ -771,36 +782,76 @@ def _json_to_value(value: object) -> object:
 
 
 def _fn_jsondecode(text: object) -> object:
-    try:
-        return _json_to_value(json.loads(_string_arg(text, "jsondecode")))
-    except (ValueError, RecursionError) as exc:
-        raise EvaluationError(f"jsondecode: {exc}") from None
+    from sovlint.parsers.json_marks import JsonError, load_json
+
+    source = _string_arg(text, "jsondecode")
+    reserve_string(len(source), "jsondecode()")  # what the decoded value may take, about
+    try:  # the file loader's reader: the same depth and node limits
+        return _decoded_value(load_json(source), "jsondecode")
+    except JsonError as exc:
+        if exc.limit:
+            raise ValueTooLarge(f"value too large: jsondecode(): {exc.message}") from None
+        raise EvaluationError(f"jsondecode: {exc.message}") from None
 
 
 def _fn_yamldecode(text: object) -> object:
-    import yaml
+    from sovlint.parsers.yaml_marks import YamlError, load_documents
 
+    source = _string_arg(text, "yamldecode")
+    try:  # the file loader's reader: the same depth, node and alias limits
+        documents = list(load_documents(source))
+    except YamlError as exc:
+        if exc.limit:
+            raise ValueTooLarge(f"value too large: yamldecode(): {exc.message}") from None
+        raise EvaluationError(f"yamldecode: {exc.message}") from None
+    if len(documents) > 1:
+        raise EvaluationError("yamldecode: the string holds more than one YAML document")
+    return _decoded_value(documents[0] if documents else None, "yamldecode")
+
+
+def _decoded_value(value: object, function: str) -> object:
+    """Decoded JSON/YAML data as a Terraform value (plain lists and dicts, numbers normalised),
+    counted against the evaluation's allowance before it is built."""
+    from sovlint.parsers.yaml_marks import Tagged
+
+    nodes = 0
+    stack: list[object] = [value]
+    while stack:
+        current = stack.pop()
+        nodes += 1
+        if isinstance(current, Tagged):
+            raise EvaluationError(f"{function}: unsupported YAML tag {current.tag}")
+        if isinstance(current, dict):
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
+    reserve_nodes(nodes, f"{function}()")
     try:
-        loaded = yaml.safe_load(_string_arg(text, "yamldecode"))
-    except (yaml.YAMLError, RecursionError) as exc:
-        raise EvaluationError(f"yamldecode: {exc}") from None
-    return _yaml_to_value(loaded)
+        return _plain(value)
+    except RecursionError:
+        raise EvaluationError(f"{function}: value nested too deeply") from None
 
 
-def _yaml_to_value(value: object) -> object:
+def _plain(value: object) -> object:
     if isinstance(value, float):
         return normalize_number(value)
-    if isinstance(value, (list, tuple)):
-        return [_yaml_to_value(v) for v in value]
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
     if isinstance(value, dict):
-        return {to_string(k) if not isinstance(k, str) else k: _yaml_to_value(v) for k, v in value.items()}
-    if isinstance(value, (str, int, bool)) or value is None:
-        return value
-    return str(value)
+        return {k if isinstance(k, str) else _key_text(k): _plain(v) for k, v in value.items()}
+    return value
+
+
+def _key_text(key: object) -> str:
+    if key is None:
+        return "null"
+    return to_string(key)
 
 
 def _fn_base64encode(text: object) -> str:
-    return base64.b64encode(_string_arg(text, "base64encode").encode()).decode()
+    data = _string_arg(text, "base64encode").encode()
+    reserve_string(4 * ((len(data) + 2) // 3), "base64encode()")
+    return base64.b64encode(data).decode()
 
 
 def _fn_base64decode(text: object) -> str:

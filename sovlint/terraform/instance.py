@@ -23,6 +23,10 @@ from sovlint.terraform.values import LazyMapping, Unknown
 MAX_MODULE_DEPTH = 12
 #: count/for_each instances evaluated one by one; beyond that, the first ones stand for all.
 MAX_INSTANCES = 256
+#: Module instances evaluated under one root module in all (every call, every level, every
+#: count/for_each instance): depth and per-call limits alone let fan-out grow exponentially.
+#: The largest root of the shared corpus has 33.
+MAX_TOTAL_MODULE_INSTANCES = 500
 
 
 def _unknown(reason: str, expr: str) -> Unknown:

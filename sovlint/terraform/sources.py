@@ -181,10 +181,11 @@ class InstalledModule:
 
 def read_manifest(path: Path, base: Path) -> dict[str, InstalledModule] | None:
     """The installed modules ``path`` lists (``Dir`` relative to ``base``); ``None`` if unreadable."""
-    try:
-        with open(path, "rb") as handle:
-            data = json.loads(handle.read(16 * 1024 * 1024).decode("utf-8"))
-    except (OSError, ValueError, UnicodeDecodeError):
+    from sovlint.files import UnreadableFile, read_scanned
+
+    try:  # a regular file within the size limit, not through a link out of the tree
+        data = json.loads(read_scanned(path).decode("utf-8"))
+    except (UnreadableFile, ValueError, UnicodeDecodeError, RecursionError):
         return None
     modules = data.get("Modules") if isinstance(data, dict) else None
     if not isinstance(modules, list):

@@ -21,9 +21,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
-MAX_STRING_LENGTH = 10 * 1024 * 1024
-MAX_COLLECTION_LENGTH = 100_000
-
+from sovlint.budgets import (  # noqa: F401 - the budgets, as the evaluator and functions see them
+    ALLOCATION_BUDGET,
+    ITEM_WEIGHT,
+    MAX_COLLECTION_LENGTH,
+    MAX_STRING_LENGTH,
+    ValueTooLarge,
+    allowance,
+    close_allowance,
+    limit_items,
+    limit_string,
+    open_allowance,
+    reserve_items,
+    reserve_nodes,
+    reserve_string,
+)
 
 @dataclass(frozen=True, slots=True)
 class Unknown:
@@ -255,11 +267,39 @@ def values_equal(left: object, right: object) -> bool:
     return left == right
 
 
+def value_key(value: object) -> object:
+    """A hashable key equal for two values exactly when :func:`values_equal` holds and
+    their types have the same name (so that sets and ``distinct`` take linear time)."""
+    try:
+        return _key(value)
+    except RecursionError:
+        raise EvaluationError("value nested too deeply to compare") from None
+
+
+def _key(value: object) -> object:
+    if isinstance(value, bool):
+        return ("bool", value)
+    if is_number(value):
+        return ("number", value)  # 1 and 1.0: equal keys, as Terraform's numbers are
+    if isinstance(value, str):
+        return ("string", value)
+    if value is None:
+        return ("null",)
+    if isinstance(value, list):
+        return ("tuple", tuple(_key(item) for item in value))
+    if isinstance(value, Mapping) and not isinstance(value, OpenMapping):
+        return ("object", tuple(sorted((str(k), _key(v)) for k, v in value.items())))
+    return ("other", id(value))
+
+
 def set_order(items: list[object]) -> list[object]:
     """Distinct elements in the order Terraform iterates a set (see module docstring)."""
+    seen: set[object] = set()
     distinct: list[object] = []
     for item in items:
-        if not any(values_equal(item, seen) and type_name(item) == type_name(seen) for seen in distinct):
+        key = value_key(item)
+        if key not in seen:
+            seen.add(key)
             distinct.append(item)
     if distinct and all(isinstance(i, str) or i is None for i in distinct):
         return sorted(i for i in distinct if i is not None) + [None] * (None in distinct)  # type: ignore[type-var]

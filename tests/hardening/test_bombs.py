@@ -2,7 +2,7 @@
 
 Every bomb of ``bomb_files.BOMBS`` is written next to the others and scanned
 in one CLI run (a child process, so that its peak memory is its own); the
-per-bomb figures are printed by ``bench/bombs.py``. The 100 MB file is also
+per-bomb figures are printed by ``bench/hostile.py``. The 100 MB file is also
 scanned in-process to prove it is never opened.
 """
 

@@ -124,7 +124,7 @@ def test_fifos_and_devices_are_never_opened(tmp_path: Path) -> None:
 
 
 def _deny(monkeypatch: pytest.MonkeyPatch, denied: set[str]) -> None:
-    """Make ``open`` and ``os.scandir`` fail with EACCES on ``denied`` (tests run as root)."""
+    """Make ``open``, ``os.open`` and ``os.scandir`` fail with EACCES on ``denied`` (tests run as root)."""
 
     def guard(real: Any) -> Any:
         def patched(file: Any, *args: Any, **kwargs: Any) -> Any:
@@ -135,6 +135,7 @@ def _deny(monkeypatch: pytest.MonkeyPatch, denied: set[str]) -> None:
 
     monkeypatch.setattr(builtins, "open", guard(builtins.open))
     monkeypatch.setattr(io, "open", guard(io.open))
+    monkeypatch.setattr(os, "open", guard(os.open))
     monkeypatch.setattr(os, "scandir", guard(os.scandir))
     monkeypatch.setattr(os, "listdir", guard(os.listdir))
 

@@ -191,3 +191,37 @@ def test_corpus_scan_json_is_identical(tmp_path: Path) -> None:
     assert fast["resources"] == reference["resources"]
     assert fast["findings"] == reference["findings"]
     assert fast == reference
+
+
+#: Heredocs whose closing marker has blanks after it: HCL (and so Terraform) closes them there.
+CLOSING_MARKERS = {
+    "spaces": 'x = <<EOF\nhunter2\nEOF   \ny = 1\n',
+    "a tab": 'x = <<EOF\nhunter2\nEOF\t\ny = 1\n',
+    "CRLF": 'x = <<EOF\r\nhunter2\r\nEOF  \r\ny = 1\r\n',
+    "indented": 'x = <<-EOF\n\thunter2\n\tEOF \ny = 1\n',
+    "in a block": 'locals {\n  p = <<EOT\n  {"a": 1}\n  EOT   \n  q = 2\n}\n',
+    "a marker-like line inside": 'a = <<A\n<<B\nA  \nb = <<B\nx\nB \nc = 3\n',
+}
+
+
+@pytest.mark.parametrize("name", list(CLOSING_MARKERS))
+def test_a_closing_marker_followed_by_blanks(name: str, tmp_path: Path) -> None:
+    source = CLOSING_MARKERS[name]
+    reference, fast = both(source)
+    assert isinstance(reference, HclFile) and reference == fast
+    body = reference.body if reference.body.attributes else reference.body.blocks[0].body
+    last = body.attributes[-1]
+    assert last.expr.line == source.count("\n", 0, source.rindex(last.name + " =")) + 1  # lines unchanged
+    terraform = shutil.which("terraform")
+    if terraform is not None:  # Terraform itself accepts each of them
+        done = subprocess.run([terraform, "fmt", "-"], input=source, capture_output=True, text=True,
+                              timeout=60, env={**os.environ, "TF_CLI_CONFIG_FILE": os.devnull})
+        assert done.returncode == 0, done.stderr
+
+
+def test_a_syntax_error_quotes_no_more_than_the_first_line_of_a_heredoc() -> None:
+    source = 'secret = <<EOF\nhunter2-TOPSECRET\nEOF\n= broken\n'
+    for backend in (hcl2_backend, treesitter_backend):
+        with pytest.raises(HclSyntaxError) as raised:
+            backend.parse_hcl('x = 1 +\n' + source, "t.tf")
+        assert "hunter2" not in raised.value.message, raised.value.message

@@ -116,3 +116,53 @@ def test_bicep_without_bicep(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     ((path, line, message),) = result.failures  # a SOV900, like a chart without helm
     assert (path, line) == ("main.bicep", 1)
     assert message.startswith("not rendered: bicep not found; install the Bicep CLI (https://")
+
+
+def _doubling_template(levels: int) -> dict[str, object]:
+    """The issue's probe: each variable the previous one twice (2^levels copies)."""
+    variables = {"v0": "[string('" + "x" * 80 + "')]"}
+    for i in range(1, levels + 1):
+        variables[f"v{i}"] = f"[concat(variables('v{i - 1}'), variables('v{i - 1}'))]"
+    return {
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        "variables": variables,
+        "resources": [
+            {"type": "Microsoft.Storage/storageAccounts", "name": f"[variables('v{levels}')]",
+             "location": f"[substring(variables('v{levels}'), 0, 0)]"},
+            {"type": "Microsoft.Storage/storageAccounts", "name": "[string(int(json('Infinity')))]",
+             "location": "westeurope"},
+            {"type": "Microsoft.Storage/storageAccounts", "name": "kept", "location": "francecentral"},
+        ],
+    }
+
+
+def test_expression_results_are_budgeted_before_they_are_built(tmp_path: Path) -> None:
+    import json
+    import tracemalloc
+
+    path = tmp_path / "azuredeploy.json"
+    path.write_text(json.dumps(_doubling_template(26)), encoding="utf-8")
+    tracemalloc.start()
+    try:
+        result = normalise("arm", path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 100 * 1024 * 1024, f"{peak:,} bytes"  # 5.3 GB unbounded
+    assert result.failures == []
+    found = {r.address: r for r in result.resources}
+    assert len(found) == 3  # every resource kept, the budget or a bad function notwithstanding
+    doubled = found["Microsoft.Storage/storageAccounts/[variables('v26')]"]  # the name as written
+    assert doubled.region is None and "value too large: concat()" in doubled.unresolved[0]
+    assert found["Microsoft.Storage/storageAccounts/[string(int(json('Infinity')))]"].region == "westeurope"
+    assert found["Microsoft.Storage/storageAccounts/kept"].region == "francecentral"
+
+
+def test_a_long_evaluated_name_is_cut_in_the_address(tmp_path: Path) -> None:
+    import json
+
+    path = tmp_path / "azuredeploy.json"
+    path.write_text(json.dumps(_doubling_template(12)), encoding="utf-8")  # 327,680 characters
+    result = normalise("arm", path)
+    long_name = [r.address for r in result.resources if r.address.endswith("\u2026")]
+    assert len(long_name) == 1 and len(long_name[0]) < 1100

@@ -237,3 +237,23 @@ Resources:
                                                      "    Default: prod\n", 1))
     (db,) = normalise("cloudformation", template).resources
     assert db.region == "eu-west-3"
+
+
+def test_nested_for_each_loops_are_bounded(tmp_path: Path) -> None:
+    """Five nested loops over 100 values: 10^10 copies if expanded; bounded before copying."""
+    from sovlint.normalise.cloudformation import MAX_EXPANDED
+
+    values = "[" + ", ".join(f"v{i}" for i in range(100)) + "]"
+    body = "B${A}${B}${C}${D}${E}: {Type: AWS::S3::Bucket}"
+    for level, name in reversed(list(enumerate("ABCDE"))):
+        indent = "  " * (level + 1)
+        body = f"Fn::ForEach::L{name}:\n{indent}  - {name}\n{indent}  - {values}\n{indent}  - {body}"
+    template = tmp_path / "t.yaml"
+    template.write_text('AWSTemplateFormatVersion: "2010-09-09"\nTransform: AWS::LanguageExtensions\n'
+                        "Resources:\n  " + body + "\n")
+    result = normalise("cloudformation", template, aws_default_region="eu-west-3")
+    assert result.failures == []
+    buckets = [r for r in result.resources if r.resource_type == "AWS::S3::Bucket"]
+    assert 0 < len(buckets) <= MAX_EXPANDED
+    limits = [r.unresolved for r in result.resources if r.resource_type == "Fn::ForEach"]
+    assert limits and "expands to more than 1,000 resources" in limits[0][0]

@@ -238,3 +238,11 @@ def test_overlays_do_not_repeat_the_findings_of_their_base(tmp_path: Path, scan_
     # the rendered objects are still listed where they are deployed
     assert ("overlays/staging/kustomization.yaml", "Deployment/staging/staging-frontend") in {
         (r["path"], r["address"]) for r in doc["resources"]}
+
+
+def test_an_empty_kustomization_is_not_a_parse_failure(tmp_path: Path) -> None:
+    (tmp_path / "kustomization.yaml").write_text("# just an empty file\n")
+    result = normalise("kustomization", tmp_path / "kustomization.yaml", "k/kustomization.yaml")
+    assert result.failures == []  # valid YAML: no SOV900
+    assert [e.message for e in result.errors] == [
+        "kustomization not rendered: it is empty (kustomize refuses an empty kustomization)"]

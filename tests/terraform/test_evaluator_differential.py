@@ -136,9 +136,36 @@ HANDWRITTEN = [
 ]
 
 
+# The functions that take a pattern (Go's regexp syntax, run by RE2 here): syntax, semantics
+# that differ from Python's re, patterns RE2/Go refuse, Go's replacement template rules.
+PATTERNS = [
+    # what Go accepts
+    r'regex("(?i)ABC", "xabcx")', r'regex("\\pL+", "héllo1")', r'regex("(?s)a.b", "a\nb")', r'regex("a.b", "a\nb")',
+    r'regex("[[:alpha:]]+", "ab1")', r'regex("\\Qa.b\\E", "xa.bx")', r'regex("(?U)a+", "aaa")', r'regex("[^a]", "\n")',
+    r'regex("a$", "a\n")', r'regex("(?m)a$", "a\nb")', r'regex("^b", "a\nb")', r'regex("\\Aab\\z", "ab")',
+    r'regex("é.", "aébc")', r'regex("(?<name>x+)", "axxb")', r'regex("(a)|(b)", "b")', r'regex("(?P<a>a)?b", "b")',
+    r'regex("^(a+)+$", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!")', r'regex("\\bfoo\\b", "a foo b")',
+    r'regex("x*", "abc")', r'regex("[\\d]{2,3}", "a12345")', r'regex("\\x{263a}", "☺")',
+    r'regexall("a*", "baaa")', r'regexall("", "héllo")', r'regexall("a|b", "abab")', r'regexall("(a)(x)?", "aa")',
+    r'regexall("(?P<k>\\w)=(?P<v>\\d)", "a=1,b=2")', r'regexall("\\s+", "a  b\tc")', r'regexall("x", "abc")',
+    r'regexall("a*?", "aa")', r'regexall("(?m)^\\w", "ab\ncd")',
+    r'replace("baaa", "/a*/", "-")', r'replace("abc", "//", "-")', r'replace("abc", "", "-")', r'replace("abc", "/", "-")',
+    r'replace("héllo", "/l/", "L")', r'replace("abc", "/(?P<x>b)/", "$${x}$${x}")', r'replace("abc", "/(b)/", "$1x")',
+    r'replace("abc", "/(b)/", "$${1}x")', r'replace("abc", "/(b)/", "$$1")', r'replace("abc", "/(b)/", "$2")',
+    r'replace("abc", "/(b)/", "$")', r'replace("abc", "/(b)/", "$01")',
+    r'replace("aaa", "/a/", "$0$0")', r'replace("a.b", "/./", "x")', r'replace("xyz", "/y*/", "_")',
+    r'replace("ab", "/(?i)B/", "c")', r'replace("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!", "/^(a+)+$/", "x")',
+    # what Go (and RE2) refuse: an evaluation error, as terraform gives
+    r'regex("(a", "a")', r'regex("a**", "a")', r'regex("x{1001}", "x")', r'regex("(?<!a)b", "b")',
+    r'regex("(a)\\1", "aa")', r'regex("[z-a]", "a")', r'regex("\\Z", "a")', r'regex("(?P<n>a)(b)", "ab")',
+    r'regexall("(?=a)", "a")', r'replace("a", "/(a/", "b")', r'regex("\\C", "a")', r'regexall("(?P<n>a)(b)", "ab")',
+]
+
+
 def generate_cases() -> list[str]:
-    """The expression table: handwritten cases then unary functions over every sample value."""
-    cases = list(HANDWRITTEN)
+    """The expression table: handwritten cases, the pattern cases, then unary functions over
+    every sample value."""
+    cases = [*HANDWRITTEN, *PATTERNS]
     for function in UNARY_FUNCTIONS:
         for value in ALL_VALUES:
             cases.append(f"{function}({value})")
