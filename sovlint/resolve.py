@@ -66,13 +66,16 @@ def _read_category_map(path: Path) -> dict[str, dict[str, str]]:
 
 
 _FAMILY = {"terraform": "terraform", "terraform-plan": "terraform", "cloudformation": "cloudformation",
-           "aws": "cloudformation", "arm": "arm", "kubernetes": "kubernetes"}
+           "aws": "cloudformation", "arm": "arm", "azure": "arm", "kubernetes": "kubernetes"}
 
 
 def category_of(resource: Resource) -> str:
     """The category of a resource type (``other`` when the map does not know it)."""
     if "category" in resource.attributes:
         return str(resource.attributes["category"])
+    if resource.input_format == "gcp":  # a Cloud Asset type: the Terraform type it stands for
+        terraform_type = str(resource.attributes.get("terraform_type"))
+        return category_map().get("terraform", {}).get(terraform_type, "other")
     family = _FAMILY.get(resource.input_format, resource.input_format)
     table = category_map().get(family, {})
     key = resource.resource_type.lower() if family == "arm" else resource.resource_type
