@@ -55,6 +55,17 @@ class Page:
     total: int | None
 
 
+class _Counter(policies.SansIOHTTPPolicy):  # type: ignore[type-arg]
+    """Counts the HTTP requests sent (after the retry policy: each try counts)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def on_request(self, request: Any) -> None:
+        """One more request."""
+        self.count += 1
+
+
 class _BoundedRetry(RetryPolicy):
     """The SDK's retries (429, 5xx, with ``Retry-After``), a server's wait cut to ``max_wait``."""
 
@@ -104,7 +115,7 @@ class GraphApi:
                  max_wait: float = 60.0, timeout: float = 60.0):
         if endpoint and urlparse(endpoint).scheme != "https" and not _loopback(endpoint):
             raise AzureSetupError(f"--endpoint {endpoint}: only https (or a loopback test server)")
-        self.calls = 0
+        self._counter = _Counter()
         self._insecure = bool(endpoint) and urlparse(str(endpoint)).scheme == "http"
         base = (endpoint or PUBLIC_ENDPOINT).rstrip("/")
         retry = _BoundedRetry(max_wait, retry_total=retries, retry_backoff_factor=0.5,
@@ -113,7 +124,7 @@ class GraphApi:
             policies.RequestIdPolicy(), policies.HeadersPolicy(),
             policies.UserAgentPolicy(user_agent="sovlint"), policies.ProxyPolicy(),
             policies.ContentDecodePolicy(), policies.RedirectPolicy(), retry,
-            ARMChallengeAuthenticationPolicy(credential, f"{base}/.default"),
+            ARMChallengeAuthenticationPolicy(credential, f"{base}/.default"), self._counter,
             policies.CustomHookPolicy(), policies.NetworkTraceLoggingPolicy(),
             policies.DistributedTracingPolicy(), policies.SensitiveHeaderCleanupPolicy(),
             ARMHttpLoggingPolicy(),
@@ -123,8 +134,10 @@ class GraphApi:
         self._client = client
         self.endpoint = base
 
-    def _count(self, request: Any) -> None:
-        self.calls += 1
+    @property
+    def calls(self) -> int:
+        """The HTTP requests sent so far, retries included."""
+        return self._counter.count
 
     def query(self, text: str, *, subscriptions: Sequence[str] = (),
               management_groups: Sequence[str] = (), skip_token: str | None = None,
@@ -136,8 +149,7 @@ class GraphApi:
             options=QueryRequestOptions(skip_token=skip_token, top=top,
                                         result_format="objectArray"))
         try:
-            answer = self._client.resources(request, raw_request_hook=self._count,
-                                            enforce_https=not self._insecure)
+            answer = self._client.resources(request, enforce_https=not self._insecure)
         except ClientAuthenticationError as exc:
             raise AzureSetupError(
                 "Azure credentials are missing, expired or invalid "

@@ -124,8 +124,8 @@ def _pages(api: GraphApi, text: str, page_size: int, bar: ProgressBar,
                 raise LiveSetupError(f"Resource Graph refused the tenant-wide query: {exc}") from None
             raise
         rows.extend(page.rows)
-        if token is None and page.total is not None and page.skip_token:
-            bar.grow(max(0, math.ceil(page.total / max(page_size, 1)) - 1))
+        if token is None and page.total is not None and page.skip_token:  # pages to come
+            bar.grow(max(0, math.ceil(page.total / max(len(page.rows), 1)) - 1))
         bar.advance(f"{len(rows)} rows")
         token = page.skip_token
         if not token:
