@@ -66,11 +66,11 @@ class ResourceGraphServer:
         self.url = server.url_for("").rstrip("/")
         server.expect_request(GRAPH_PATH, method="POST").respond_with_handler(self.handle)
 
-    def _scope(self, body: dict[str, Any]) -> list[str] | None:
+    def _scope(self, body: dict[str, Any]) -> set[str] | None:
         if body.get("managementGroups"):
-            return [s for g in body["managementGroups"] for s in self.management_groups.get(g, [])]
+            return {s for g in body["managementGroups"] for s in self.management_groups.get(g, [])}
         if body.get("subscriptions"):
-            return [s.lower() for s in body["subscriptions"]]
+            return {s.lower() for s in body["subscriptions"]}
         return None  # the tenant: every subscription
 
     def handle(self, request: Request) -> Response:
