@@ -5,9 +5,11 @@
    ``resourcecontainers``; a subscription asked for but not visible is reported.
 2. One paged query of ``resources`` over those subscriptions (at most
    ``MAX_SUBSCRIPTIONS`` a request: a tenant with hundreds of subscriptions is
-   one query). When Resource Graph refuses a request for its scope, the
-   subscriptions are split in halves and each half asked again, down to the
-   one that fails, which is reported: the rest goes on.
+   one query). When Resource Graph refuses a request for its scope (HTTP
+   4xx but 429), the subscriptions are split in halves and each half asked
+   again, down to the one refused, which is reported: the rest goes on.
+   Throttling or an outage that outlasts the retries is reported for every
+   subscription of the request (halving would only multiply the requests).
 3. The rows are normalised together (a row's ids may name other rows).
 """
 
@@ -140,9 +142,10 @@ def _rows(api: GraphApi, text: str, subscriptions: list[str], page_size: int,
     try:
         return _pages(api, text, page_size, bar, subscriptions=subscriptions)
     except ScopeError as exc:
-        if len(subscriptions) == 1:
-            errors.append(ScanError(_scope_path(subscriptions[0].lower()),
-                                    f"subscription {subscriptions[0]} not reviewed: {exc}"))
+        refused = exc.status is not None and 400 <= exc.status < 500 and exc.status != 429
+        if len(subscriptions) == 1 or not refused:  # throttling or an outage: not one's fault
+            errors.extend(ScanError(_scope_path(s.lower()), f"subscription {s} not reviewed: {exc}")
+                          for s in subscriptions)
             return []
         middle = len(subscriptions) // 2
         return (_rows(api, text, subscriptions[:middle], page_size, errors, bar)

@@ -86,6 +86,25 @@ def test_throttling_retries_are_bounded(httpserver: HTTPServer) -> None:
     assert len(server.faults.requests) == 3  # the first try and two retries
 
 
+def test_throttled_subscriptions_are_reported_not_halved(httpserver: HTTPServer) -> None:
+    server = ResourceGraphServer(httpserver, ESTATE, faults=Faults(retry_after="0.01"))
+    original = server.handle
+
+    def throttle_resources(request: Any) -> Any:  # the subscription list answers, then 429s
+        if "resourcecontainers" not in request.get_json()["query"]:
+            server.faults.throttle = 1
+        return original(request)
+
+    httpserver.clear()
+    httpserver.expect_request("/providers/Microsoft.ResourceGraph/resources",
+                              method="POST").respond_with_handler(throttle_resources)
+    review = _review(server, retries=1, max_wait=0.01)
+    assert review.resources == () and review.scopes == ()
+    assert sorted(e.path for e in review.errors) == sorted(
+        [f"azure://{HEALTH}", f"azure://{ANALYTICS}"])
+    assert len(server.faults.requests) == 3  # the list, then one request and its retry
+
+
 def test_expired_token_stops_the_review(httpserver: HTTPServer) -> None:
     server = ResourceGraphServer(httpserver, ESTATE, faults=Faults(expired=True))
     with pytest.raises(LiveSetupError, match="expired or invalid.*ExpiredAuthenticationToken"):
