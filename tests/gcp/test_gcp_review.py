@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -193,3 +194,9 @@ def test_command_usage_errors(cli: CloudAssetServer) -> None:
     assert _run(cli, "--project", HEALTH, "--organization", "1").exit_code == 2
     result = CliRunner().invoke(main, ["gcp", "--project", "p", "--endpoint", "http://example.com"])
     assert result.exit_code == 2 and "loopback" in result.output
+
+
+def test_command_without_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "sovlint.gcp.collect", None)  # as if not installed
+    result = CliRunner().invoke(main, ["gcp", "--project", HEALTH])
+    assert result.exit_code == 2 and "pip install 'sovlint[gcp]'" in result.output

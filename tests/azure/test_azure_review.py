@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -221,3 +222,9 @@ def test_command_usage_errors(cli: ResourceGraphServer) -> None:
     assert _run(cli, "--subscription", HEALTH, "--management-group", "g").exit_code == 2
     result = CliRunner().invoke(main, ["azure", "--endpoint", "http://example.com"])
     assert result.exit_code == 2 and "loopback" in result.output
+
+
+def test_command_without_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "sovlint.azure.collect", None)  # as if not installed
+    result = CliRunner().invoke(main, ["azure"])
+    assert result.exit_code == 2 and "pip install 'sovlint[azure]'" in result.output

@@ -75,3 +75,11 @@ def test_cloud_sql_replica_is_a_copy_of_its_primary() -> None:
     assert [(c.via, c.region) for c in found["main"].replicas] == [("Cloud SQL replica",
                                                                     "us-central1")]
     assert camel_case("master_instance_name") == "masterInstanceName"
+
+
+def test_scopes() -> None:
+    from sovlint.gcp.collect import GcpOptions, scopes_of
+
+    assert scopes_of(GcpOptions(folders=("1", "2", "1")), "p") == ["folders/1", "folders/2"]
+    assert scopes_of(GcpOptions(organization="9"), "p") == ["organizations/9"]
+    assert scopes_of(GcpOptions(), "default-project") == ["projects/default-project"]
