@@ -70,7 +70,7 @@ total = time.perf_counter() - start
 print(json.dumps({"collect_s": round(collected, 2), "total_s": round(total, 2),
                   "api_calls": review.api_calls, "resources": len(review.resources),
                   "errors": len(review.errors), "findings": findings,
-                  "accounts": len(review.accounts),
+                  "accounts": len(review.scopes),
                   "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}))
 """ % (REGIONS,)
 

@@ -10,7 +10,7 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, NoReturn, Sequence
 
 import click
 
@@ -231,7 +231,8 @@ def _scan_flags(kwargs: dict[str, Any]) -> dict[str, Any]:
 
 
 def _rule_options() -> list[Callable[..., Any]]:
-    """Options of every reviewing command (``scan``, ``inventory``, ``aws``), but the rule profile."""
+    """Options of every reviewing command (``scan``, ``inventory``, ``aws``, ``azure``, ``gcp``),
+    but the rule profile."""
     return [
         click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
                      help="Configuration file (default: .sovlint.yaml found upwards)."),
@@ -292,8 +293,9 @@ def _scan_options(func: Callable[..., Any]) -> Callable[..., Any]:
 def main(ctx: click.Context) -> None:
     """sovlint: where is your data hosted, and under which law?
 
-    Checks Terraform, Kubernetes, CloudFormation and Azure ARM code (and a live
-    AWS account) against data-sovereignty policies.
+    Checks Terraform, Kubernetes, CloudFormation and Azure ARM code (and live
+    AWS accounts, Azure subscriptions and Google Cloud projects) against
+    data-sovereignty policies.
     """
     if ctx.invoked_subcommand is None:
         click.echo(ctx.get_help())
@@ -422,42 +424,164 @@ def aws(ctx: click.Context, aws_profile: str | None, rules_profile: str | None,
     is --rules-profile. The permissions needed are in docs/aws-iam-policy.json.
     """
 
-    def body() -> int:
-        from sovlint.config import load_config
-        from sovlint.engine import exit_code, review_resources, select_policies
-        from sovlint.suppress import baseline_text, write_atomically
+    if regions and all_regions:
+        raise click.UsageError("--region and --all-regions exclude each other")
+    if org and not role_name:
+        raise click.UsageError("--org needs --role-name")
 
-        if regions and all_regions:
-            raise click.UsageError("--region and --all-regions exclude each other")
-        if org and not role_name:
-            raise click.UsageError("--org needs --role-name")
-        config = load_config(kwargs.get("config_file"), [Path(".")],
-                             _scan_flags({**kwargs, "profile": rules_profile}))
-        pairs = pair_outputs(ctx.meta.get("sovlint.args", []), formats)
-        policies = select_policies(config)  # a bad policy file stops before any AWS call
-
-        from sovlint.aws.api import AwsSetupError
+    def review(progress_label: str) -> Any:
         from sovlint.aws.collect import ReviewOptions, review_aws
-        from sovlint.aws.progress import ProgressBar
+        from sovlint.live.progress import ProgressBar
 
         options = ReviewOptions(profile=aws_profile, regions=tuple(regions),
                                 endpoint_url=endpoint_url,
                                 services=tuple(services) or AWS_SERVICES,
                                 max_workers=max_workers, org=org, role_name=role_name)
+        return review_aws(options, progress=ProgressBar(label=progress_label))
+
+    _live_review(ctx, "aws", review, rules_profile, formats, write_baseline, kwargs)
+
+
+# --- live reviews: shared body, `sovlint azure`, `sovlint gcp` --------------------------------
+
+def _live_review(ctx: click.Context, command: str, review: Callable[[str], Any],
+                 rules_profile: str | None, formats: tuple[str, ...],
+                 write_baseline: str | None, kwargs: dict[str, Any]) -> None:
+    """The body of every live review: config and policies, the review (``review(progress
+    label)`` returns a ``LiveReview``), the same rules and outputs as a scan, exit code."""
+
+    def body() -> int:
+        from sovlint.config import load_config
+        from sovlint.engine import exit_code, review_resources, select_policies
+        from sovlint.suppress import baseline_text, write_atomically
+
+        config = load_config(kwargs.get("config_file"), [Path(".")],
+                             _scan_flags({**kwargs, "profile": rules_profile}))
+        pairs = pair_outputs(ctx.meta.get("sovlint.args", []), formats)
+        policies = select_policies(config)  # a bad policy file stops before any API call
+
+        from sovlint.live.review import LiveSetupError
+
         try:
-            live = review_aws(options, progress=ProgressBar())
-        except AwsSetupError as exc:
+            live = review(f"sovlint {command}")
+        except LiveSetupError as exc:
             _fail(str(exc), EXIT_USAGE)
             return EXIT_USAGE
         result = review_resources(live.resources, live.errors, config, policies, live.sources)
         _write_outputs(result, pairs, {"color": _use_color(kwargs["no_color"], sys.stdout),
-                                       "quiet": kwargs["quiet"], "command": "aws"})
+                                       "quiet": kwargs["quiet"], "command": command})
         if write_baseline:
             write_atomically(Path(write_baseline), baseline_text(result.findings))
             return EXIT_OK
         return exit_code(result.findings, config.fail_on)
 
     _guarded(bool(kwargs.get("debug")), body)
+
+
+def _missing_extra(command: str, extra: str, exc: ImportError) -> NoReturn:
+    click.echo(f"sovlint: sovlint {command} needs the {extra} extra: "
+               f"pip install 'sovlint[{extra}]' ({exc})", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def _live_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Options of ``sovlint azure`` and ``sovlint gcp`` besides their scope."""
+    return _apply(func, [
+        click.option("--profile", "--rules-profile", "rules_profile", metavar="PROFILE",
+                     help="Rule profile: france (default), secnumcloud, eu, or your own."),
+        click.option("--endpoint", metavar="URL",
+                     help="Send every request to this API endpoint (a sovereign cloud, or a "
+                          "loopback test server)."),
+        click.option("--format", "-f", "formats", multiple=True, metavar="FORMAT[:FILE]",
+                     help="text, json, sarif, junit, github, gitlab, html (repeatable)."),
+        click.option("--output", "-o", "outputs", multiple=True, metavar="FILE",
+                     help="Write the preceding --format to FILE."),
+        click.option("--write-baseline", type=click.Path(dir_okay=False),
+                     help="Record today's findings as a baseline."),
+        *_rule_options(),
+    ])
+
+
+@main.command("azure", cls=_OrderedCommand)
+@click.option("--subscription", "subscriptions", multiple=True, metavar="ID",
+              help="Review this subscription (repeatable). Default: every subscription the "
+                   "identity can read.")
+@click.option("--all-subscriptions", is_flag=True,
+              help="Review every subscription the identity can read (the default).")
+@click.option("--management-group", "management_groups", multiple=True, metavar="ID",
+              help="Review the subscriptions of this management group (repeatable).")
+@_live_options
+@click.pass_context
+def azure(ctx: click.Context, subscriptions: tuple[str, ...], all_subscriptions: bool,
+          management_groups: tuple[str, ...], rules_profile: str | None, endpoint: str | None,
+          formats: tuple[str, ...], outputs: tuple[str, ...], write_baseline: str | None,
+          **kwargs: Any) -> None:
+    """Review live Azure subscriptions (read-only: one Azure Resource Graph query).
+
+    Every resource of the scope, with its type, location, SKU, properties and
+    tags, checked with the same rules as code (ARM types, the same location
+    semantics as ARM templates). Credentials: DefaultAzureCredential (az login,
+    environment, managed identity); the role needed is Reader. Findings name
+    resources by id; their path is azure://SUBSCRIPTION/LOCATION.
+    """
+    if subscriptions and (all_subscriptions or management_groups):
+        raise click.UsageError("--subscription excludes --all-subscriptions and --management-group")
+    if all_subscriptions and management_groups:
+        raise click.UsageError("--all-subscriptions and --management-group exclude each other")
+
+    def review(progress_label: str) -> Any:
+        try:
+            from sovlint.azure.collect import AzureOptions, review_azure
+        except ImportError as exc:
+            _missing_extra("azure", "azure", exc)
+        from sovlint.live.progress import ProgressBar
+
+        options = AzureOptions(subscriptions=tuple(subscriptions),
+                               management_groups=tuple(management_groups), endpoint=endpoint)
+        return review_azure(options, progress=ProgressBar(label=progress_label))
+
+    _live_review(ctx, "azure", review, rules_profile, formats, write_baseline, kwargs)
+
+
+@main.command("gcp", cls=_OrderedCommand)
+@click.option("--project", "projects", multiple=True, metavar="ID",
+              help="Review this project (repeatable). Default: the application default "
+                   "credentials' project.")
+@click.option("--folder", "folders", multiple=True, metavar="ID",
+              help="Review every project of this folder (repeatable).")
+@click.option("--organization", metavar="ID", help="Review every project of the organisation.")
+@_live_options
+@click.pass_context
+def gcp(ctx: click.Context, projects: tuple[str, ...], folders: tuple[str, ...],
+        organization: str | None, rules_profile: str | None, endpoint: str | None,
+        formats: tuple[str, ...], outputs: tuple[str, ...], write_baseline: str | None,
+        **kwargs: Any) -> None:
+    """Review live Google Cloud projects (read-only: one Cloud Asset Inventory search a scope).
+
+    The resources of the asset types that hold data, with their location and
+    representation, checked with the same rules as code (the Terraform types
+    they stand for, the same location semantics). Credentials: application
+    default credentials; the role needed is roles/cloudasset.viewer. Findings
+    name resources by their full name; their path is gcp://PROJECT/LOCATION.
+    """
+    if sum(1 for given in (projects, folders, organization) if given) > 1:
+        raise click.UsageError("give --project, --folder or --organization, not several of them")
+
+    def review(progress_label: str) -> Any:
+        try:
+            from sovlint.gcp.collect import GcpOptions, review_gcp
+        except ImportError as exc:
+            _missing_extra("gcp", "gcp", exc)
+        from sovlint.live.progress import ProgressBar
+
+        options = GcpOptions(projects=tuple(projects), folders=tuple(folders),
+                             organization=organization, endpoint=endpoint)
+        return review_gcp(options, progress=ProgressBar(label=progress_label))
+
+    _live_review(ctx, "gcp", review, rules_profile, formats, write_baseline, kwargs)
+
+
+# --- end of the live reviews ------------------------------------------------------------------
 
 
 @main.command()

@@ -31,7 +31,7 @@ CONSTRAINT_LABELS = {
 }
 #: Input format -> the family of the type map (as ``sovlint.resolve`` reads categories).
 FAMILIES = {"terraform": "terraform", "terraform-plan": "terraform", "cloudformation": "cloudformation",
-            "aws": "cloudformation", "arm": "arm", "kubernetes": "kubernetes"}
+            "aws": "cloudformation", "arm": "arm", "azure": "arm", "kubernetes": "kubernetes"}
 
 
 @dataclass(frozen=True)

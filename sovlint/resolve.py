@@ -66,7 +66,7 @@ def _read_category_map(path: Path) -> dict[str, dict[str, str]]:
 
 
 _FAMILY = {"terraform": "terraform", "terraform-plan": "terraform", "cloudformation": "cloudformation",
-           "aws": "cloudformation", "arm": "arm", "kubernetes": "kubernetes"}
+           "aws": "cloudformation", "arm": "arm", "azure": "arm", "kubernetes": "kubernetes"}
 
 
 def category_of(resource: Resource) -> str:
@@ -79,7 +79,8 @@ def category_of(resource: Resource) -> str:
     """
     if "category" in resource.attributes:
         return str(resource.attributes["category"])
-    if resource.input_format == "kubernetes" and "controller" in resource.attributes:
+    if (resource.input_format == "kubernetes" and "controller" in resource.attributes) \
+            or resource.input_format == "gcp":  # the Terraform type it stands for
         terraform_type = resource.attributes.get("terraform_type")
         return category_map().get("terraform", {}).get(str(terraform_type), "other")
     family = _FAMILY.get(resource.input_format, resource.input_format)

@@ -1,6 +1,7 @@
 """A static scan imports only what it needs, so that pre-commit starts fast.
 
-- boto3/botocore: only ``sovlint aws`` imports them;
+- boto3/botocore: only ``sovlint aws`` imports them; the Azure SDK (``azure``) and
+  the Google Cloud libraries (``google``) only ``sovlint azure`` and ``sovlint gcp``;
 - jsonschema: only user files (config, policies, profiles) are validated per
   run; the shipped rules, profiles and alternatives are validated by the test
   suite (``test_shipped_data_is_valid`` below), not on every scan.
@@ -22,7 +23,7 @@ import yaml
 
 from filetree import ROOT
 
-HEAVY = ("boto3", "botocore", "jsonschema")
+HEAVY = ("boto3", "botocore", "jsonschema", "azure", "google")
 
 PROBE = """
 import json, sys
@@ -35,6 +36,8 @@ after_import = loaded()
 result = CliRunner().invoke(sovlint.cli.main, ['scan', sys.argv[1], '--format', 'json', '--no-cache'])
 after_scan = loaded()
 help_result = CliRunner().invoke(sovlint.cli.main, ['aws', '--help'])
+for command in ('azure', 'gcp'):
+    assert CliRunner().invoke(sovlint.cli.main, [command, '--help']).exit_code == 0
 after_help = loaded()
 print(json.dumps({"import": after_import, "scan": after_scan, "help": after_help,
                   "code": result.exit_code, "help_code": help_result.exit_code,

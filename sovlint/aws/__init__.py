@@ -17,5 +17,5 @@ Modules:
 - ``services``: per-service collectors (the calls, then ``normalise``).
 - ``organizations``: member accounts and the role assumed into them.
 - ``collect``: the concurrent review of accounts x services x regions.
-- ``progress``: the progress bar on a terminal's stderr.
+(The progress bar and what every live review shares are in ``sovlint.live``.)
 """

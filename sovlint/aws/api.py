@@ -18,6 +18,7 @@ from botocore import xform_name
 from botocore.config import Config as BotocoreConfig
 
 from sovlint.aws.operations import READ_ONLY_OPERATIONS
+from sovlint.live.review import LiveSetupError
 
 #: Error codes that mean "this identity may not read this": reported, and the review goes on.
 ACCESS_DENIED_CODES = frozenset({
@@ -37,7 +38,7 @@ class NotReadOnlyError(Exception):
     """A programming error: code tried to send an operation outside ``READ_ONLY_OPERATIONS``."""
 
 
-class AwsSetupError(Exception):
+class AwsSetupError(LiveSetupError):
     """The review cannot start (credentials, profile): one message, exit code 2."""
 
 

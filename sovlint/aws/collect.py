@@ -22,10 +22,11 @@ from sovlint.aws import normalise
 from sovlint.aws.api import (AccountApi, AwsSetupError, SessionFactory, client_config,
                              describe_failure, open_account)
 from sovlint.aws.organizations import assume_member, list_accounts
-from sovlint.aws.progress import ProgressBar
 from sovlint.aws.regions import choose_regions
 from sovlint.aws.services import GLOBAL, REGIONAL_COLLECTORS, SERVICES, Harvest, Task, collect_s3
-from sovlint.model import Resource, ScanError
+from sovlint.live.progress import ProgressBar
+from sovlint.live.review import LiveReview
+from sovlint.model import ScanError
 
 
 @dataclass(frozen=True)
@@ -39,17 +40,6 @@ class ReviewOptions:
     max_workers: int = 8
     org: bool = False
     role_name: str | None = None
-
-
-@dataclass(frozen=True)
-class LiveReview:
-    """What the review read: normalised resources, error entries, and what was looked at."""
-
-    resources: tuple[Resource, ...]
-    errors: tuple[ScanError, ...]
-    sources: tuple[str, ...]  # aws://ACCOUNT/REGION reviewed
-    accounts: tuple[str, ...]
-    api_calls: int
 
 
 class CallCounter:
@@ -100,7 +90,7 @@ def review_aws(options: ReviewOptions, session_factory: SessionFactory = boto3.S
         resources=tuple(r for h in harvests for r in h.resources),
         errors=tuple(e for h in harvests for e in h.errors),
         sources=tuple(sorted(sources)),
-        accounts=tuple(accounts),
+        scopes=tuple(accounts),
         api_calls=counter.count,
     )
 

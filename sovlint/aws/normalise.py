@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
+from sovlint.live.review import tag_suppressions
 from sovlint.model import Replica, Resource, SourceSpan
 
 S3_BUCKET = "AWS::S3::Bucket"
@@ -47,9 +48,6 @@ LIVE_RESOURCE_TYPES = (
     EBS_VOLUME, EBS_SNAPSHOT, EFS_FILE_SYSTEM, BACKUP_VAULT, BACKUP_PLAN, REDSHIFT_CLUSTER,
     ELASTICACHE_REPLICATION_GROUP, ELASTICACHE_CLUSTER, OPENSEARCH_DOMAIN, KMS_KEY, KMS_REPLICA_KEY,
 )
-
-IGNORE_TAG = "sovlint:ignore"
-
 
 def source_path(account: str, region: str | None) -> str:
     """Where a live resource was read from: ``aws://ACCOUNT/REGION``."""
@@ -82,14 +80,9 @@ def live_resource(*, arn: str, resource_type: str, account: str, region: str | N
                   attributes: Mapping[str, Any] | None = None,
                   unresolved: Sequence[str] = ()) -> Resource:
     """One live resource with the conventions of this module."""
-    from sovlint.suppress import parse_suppression_text
-
     own_tags = dict(tags or {})
     span = SourceSpan(source_path(account, region))
-    suppressions = tuple(
-        s for k, v in own_tags.items() if k.lower() == IGNORE_TAG
-        if (s := parse_suppression_text(f"{IGNORE_TAG} {v}", span)) is not None
-    )
+    suppressions = tag_suppressions(own_tags, span)
     return Resource(
         address=arn, resource_type=resource_type, source=span, input_format="aws",
         provider="aws", region=region, unresolved=tuple(unresolved), tags=own_tags,

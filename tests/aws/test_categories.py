@@ -7,7 +7,7 @@ import io
 import pytest
 
 from sovlint.aws.normalise import LIVE_RESOURCE_TYPES
-from sovlint.aws.progress import ProgressBar
+from sovlint.live.progress import ProgressBar
 from sovlint.datafiles import policies_dir
 
 

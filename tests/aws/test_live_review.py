@@ -193,7 +193,7 @@ def test_organisation_review_names_each_account(moto: str, live_catalog: Path) -
         ReviewOptions(endpoint_url=moto, regions=(VIRGINIA,), services=("dynamodb",), org=True,
                       role_name="OrganizationAccountAccessRole"),
         session_factory=session_factory(recorder, faults))
-    assert set(review.accounts) == {ACCOUNT, *members}
+    assert set(review.scopes) == {ACCOUNT, *members}
     tables = sorted((r.account, r.address) for r in review.resources)
     assert tables == sorted((a, f"arn:aws:dynamodb:us-east-1:{a}:table/orders")
                             for a in members[:2])

@@ -7,11 +7,13 @@ from typing import TextIO
 
 
 class ProgressBar:
-    """Tasks done out of tasks known (the total grows as accounts and bucket lists are read)."""
+    """Tasks done out of tasks known (the total grows as accounts, bucket lists or pages are read)."""
 
     WIDTH = 30
 
-    def __init__(self, stream: TextIO | None = None, enabled: bool | None = None):
+    def __init__(self, stream: TextIO | None = None, enabled: bool | None = None,
+                 label: str = "sovlint aws"):
+        self._label = label
         self._stream = stream if stream is not None else sys.stderr
         isatty = getattr(self._stream, "isatty", lambda: False)
         self._enabled = bool(isatty()) if enabled is None else enabled
@@ -25,7 +27,7 @@ class ProgressBar:
         self._draw("")
 
     def advance(self, label: str) -> None:
-        """One task is done; ``label`` says which (account service region)."""
+        """One task is done; ``label`` says which (account service region, scope page...)."""
         self._done += 1
         self._draw(label)
 
@@ -40,6 +42,6 @@ class ProgressBar:
             return
         filled = self.WIDTH * self._done // self._total
         bar = "#" * filled + "-" * (self.WIDTH - filled)
-        self._stream.write(f"\r\033[Ksovlint aws [{bar}] {self._done}/{self._total} {label[:40]}")
+        self._stream.write(f"\r\033[K{self._label} [{bar}] {self._done}/{self._total} {label[:40]}")
         self._stream.flush()
         self._drawn = True
