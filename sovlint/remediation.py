@@ -30,7 +30,8 @@ CONSTRAINT_LABELS = {
     "no_exposure": "no extraterritorial exposure",
 }
 #: Input format -> the family of the type map (as ``sovlint.resolve`` reads categories).
-FAMILIES = {"terraform": "terraform", "terraform-plan": "terraform", "cloudformation": "cloudformation",
+FAMILIES = {"terraform": "terraform", "terraform-plan": "terraform",
+           "terraform-state": "terraform", "cloudformation": "cloudformation",
             "aws": "cloudformation", "arm": "arm", "kubernetes": "kubernetes"}
 
 

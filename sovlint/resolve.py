@@ -65,7 +65,8 @@ def _read_category_map(path: Path) -> dict[str, dict[str, str]]:
     return result
 
 
-_FAMILY = {"terraform": "terraform", "terraform-plan": "terraform", "cloudformation": "cloudformation",
+_FAMILY = {"terraform": "terraform", "terraform-plan": "terraform",
+           "terraform-state": "terraform", "cloudformation": "cloudformation",
            "aws": "cloudformation", "arm": "arm", "kubernetes": "kubernetes"}
 
 
