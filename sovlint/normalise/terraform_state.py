@@ -19,6 +19,7 @@ by name only, and an internal error names its type and place, not its text.
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any, Mapping
@@ -146,6 +147,11 @@ def normalise_terraform_state(unit: Any, config: Config) -> Any:
 
     result = UnitResult()
     display = unit.reported[0]
+    try:
+        if os.stat(unit.path).st_size == 0:
+            return result  # an empty state file is no state, as Terraform reads it
+    except OSError:
+        pass  # said by load_source
     loaded = load_source(Path(unit.path), display, as_json=True)
     if isinstance(loaded, ParseFailure):
         result.failures.append(loaded.as_tuple())

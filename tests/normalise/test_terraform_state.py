@@ -283,3 +283,19 @@ def test_an_internal_error_never_quotes_the_state(tmp_path: Path, monkeypatch: p
     assert "HUNTER2" not in message
     assert message.startswith("internal error while reading a Terraform state: ValueError at "
                               "test_terraform_state.py:")
+
+
+@pytest.mark.parametrize(("address", "base", "keys", "modules"), [
+    ("aws_s3_bucket.b", "aws_s3_bucket.b", "", ()),
+    ("aws_s3_bucket.b[0]", "aws_s3_bucket.b", "[0]", ()),
+    ('module.a["x"].module.b.aws_s3_bucket.c["k"]', "module.a.module.b.aws_s3_bucket.c", '["x"]["k"]',
+     ("a", "b")),
+    # for_each keys are any string: brackets, dots and escaped quotes inside
+    ('module.a["eu.west]1"].aws_s3_bucket.c["say \\"hi\\""]', "module.a.aws_s3_bucket.c",
+     '["eu.west]1"]["say \\"hi\\""]', ("a",)),
+])
+def test_addresses_and_instance_keys(address: str, base: str, keys: str, modules: tuple[str, ...]) -> None:
+    from sovlint.normalise.terraform_values import module_path, split_address
+
+    assert split_address(address) == (base, keys)
+    assert module_path(address) == modules
