@@ -38,6 +38,8 @@ STATE_VERSION = 4
 #: How a message shows a value read from a state.
 HIDDEN = "(value not shown)"
 _PROVIDER = re.compile(r'provider\["([^"]+)"\]')
+#: A format version as messages may show it (anything else in its place is not quoted).
+_VERSION = re.compile(r"^[0-9]{1,4}(\.[0-9]{1,4}){0,2}$")
 
 
 def _key_suffix(key: Any) -> str:
@@ -83,8 +85,7 @@ class StateReader(ValuesReader):
         """What the resource's own attributes record of its region (its ARN, self link, regional id):
         a state keeps no provider configuration."""
         reason = (f"the state records no region for {split_address(item.address)[0]}: its location "
-                  "would be its "
-                  "provider's region, which a state does not keep")
+                  "would be its provider's region, which a state does not keep")
         args = self.arguments(item)
         for reader in location_semantics().deployed.get(self.provider_id(item) or "", ()):
             semantics = TypeSemantics(provider="", resource_type=item.resource_type, readers=(reader,),
@@ -128,12 +129,15 @@ def state_problem(document: Any) -> str | None:
         return ("an encrypted OpenTofu state: not readable without its key; scan the output of "
                 "`tofu show -json` instead")
     if "values" in document or ("format_version" in document and "version" not in document):
-        major = str(document.get("format_version", "1")).split(".")[0]
-        return None if major == "1" else (f"JSON output format version {document['format_version']} "
-                                          "is not read (sovlint reads version 1.x)")
+        written = str(document.get("format_version", "1"))
+        if written.split(".")[0] == "1":
+            return None
+        shown = written if _VERSION.match(written) else "(not a version number)"
+        return f"JSON output format version {shown} is not read (sovlint reads version 1.x)"
     version = document.get("version")
     if version != STATE_VERSION:
-        return (f"Terraform state format version {version} is not read (sovlint reads version "
+        shown = str(version) if isinstance(version, int) and not isinstance(version, bool) else "(none)"
+        return (f"Terraform state format version {shown} is not read (sovlint reads version "
                 f"{STATE_VERSION}, written by Terraform 0.12 and later and by OpenTofu: "
                 "`terraform state pull` with one of them writes it)")
     return None

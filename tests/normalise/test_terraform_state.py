@@ -255,6 +255,12 @@ def test_a_reference_names_the_resource_of_its_type(tmp_path: Path) -> None:
      "instead"),
     ({"format_version": "2.0", "values": {}},
      "JSON output format version 2.0 is not read (sovlint reads version 1.x)"),
+    # what stands where a version should be is not quoted either
+    ({"format_version": "HUNTER2-PLANTED-SECRET", "values": {}},
+     "JSON output format version (not a version number) is not read (sovlint reads version 1.x)"),
+    ({"version": "HUNTER2-PLANTED-SECRET", "resources": []},
+     "Terraform state format version (none) is not read (sovlint reads version 4, written by Terraform "
+     "0.12 and later and by OpenTofu: `terraform state pull` with one of them writes it)"),
     ([], "a Terraform state must be a JSON object"),
 ])
 def test_states_not_read_are_said(tmp_path: Path, document: Any, message: str) -> None:
