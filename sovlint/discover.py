@@ -3,8 +3,10 @@
 Directories are walked once. VCS folders and ``.terraform/`` are skipped,
 symbolic links are not followed, special files (FIFOs, devices) are never
 opened. Where the extension is ambiguous (``.json``, ``.yaml``) the content
-decides: a Terraform plan, a CloudFormation template, an ARM template, a
-Kubernetes manifest, or none of them (ignored without noise). Each
+decides: a Terraform plan or state, a CloudFormation template, an ARM
+template, a Kubernetes manifest, or none of them (ignored without noise). A
+``.tfstate`` file is a Terraform state; a ``.tfstate.backup`` (the state
+before the last apply) only when named on the command line. Each
 ``terragrunt.hcl`` is a Terragrunt unit; another ``.hcl`` file (``root.hcl``)
 is read through the units that include it, or, named on the command line,
 stands for the units below its folder.
@@ -32,6 +34,7 @@ TERRAFORM = "terraform"
 TERRAFORM_JSON = "terraform-json"
 TFVARS = "tfvars"
 PLAN = "terraform-plan"
+STATE = "terraform-state"
 KUBERNETES = "kubernetes"
 CLOUDFORMATION = "cloudformation"
 ARM = "arm"
@@ -95,6 +98,10 @@ _ARM_MARK = re.compile(rb"schema\.management\.azure\.com/schemas/[^\"]*deploymen
 _ARM_PARAMS_MARK = re.compile(rb"schema\.management\.azure\.com/schemas/[^\"]*deploymentParameters", re.I)
 _PLAN_MARK = re.compile(rb"\"(planned_values|resource_changes|prior_state)\"")
 _TF_FORMAT_MARK = re.compile(rb"\"format_version\"")
+#: ``terraform show -json`` of a state: ``{"format_version": ..., "values": {...}}``.
+_STATE_VALUES_MARK = re.compile(rb"\"values\"\s*:\s*\{")
+#: A state file saved as .json (``terraform state pull > state.json``): only states have both.
+_STATE_MARKS = (re.compile(rb"\"lineage\"\s*:"), re.compile(rb"\"serial\"\s*:"))
 _K8S_MARK = re.compile(rb"^\s*\"?apiVersion\"?\s*:", re.M)
 _K8S_KIND = re.compile(rb"^\s*\"?kind\"?\s*:", re.M)
 
@@ -117,6 +124,8 @@ def sniff_format(path: Path, head: bytes) -> str | None:
         return KUSTOMIZATION
     if lower.endswith(".bicep"):
         return BICEP
+    if lower.endswith((".tfstate", ".tfstate.backup")):
+        return STATE
     if lower.endswith(".json"):
         if _ARM_PARAMS_MARK.search(head):
             return ARM_PARAMETERS
@@ -124,6 +133,10 @@ def sniff_format(path: Path, head: bytes) -> str | None:
             return ARM
         if _TF_FORMAT_MARK.search(head) and _PLAN_MARK.search(head):
             return PLAN
+        if _TF_FORMAT_MARK.search(head) and _STATE_VALUES_MARK.search(head):
+            return STATE
+        if all(mark.search(head) for mark in _STATE_MARKS):
+            return STATE
         if _CFN_MARK.search(head):
             return CLOUDFORMATION
         if _K8S_MARK.search(head) and _K8S_KIND.search(head):
@@ -160,6 +173,8 @@ def discover(paths: Iterable[Path], excludes: Iterable[str] = (),
 
     def consider(path: Path, explicit: bool) -> None:
         display = display_path(path)
+        if not explicit and path.name.lower().endswith(".tfstate.backup"):
+            return  # the state before the last apply: scanned when named
         if display in seen:
             return
         seen.add(display)
@@ -181,7 +196,7 @@ def discover(paths: Iterable[Path], excludes: Iterable[str] = (),
             if lower != "terragrunt.hcl" and (not explicit or NOT_TERRAGRUNT.search(lower)):
                 return  # read through the units that use it
         elif not lower.endswith((".tf", ".tofu", ".json", ".yaml", ".yml", ".tfvars", ".template",
-                                 ".bicep")) and lower != "kustomization":
+                                 ".bicep", ".tfstate", ".tfstate.backup")) and lower != "kustomization":
             return
         head = b""
         if not lower.endswith((".tf", ".tofu", ".tfvars", ".bicep", ".hcl")):

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 from sovlint.config import Config
 from sovlint.discover import (ARM, ARM_PARAMETERS, CLOUDFORMATION, HELM_CHART, KUBERNETES,
-                              KUSTOMIZATION, PLAN, TERRAFORM, TERRAFORM_JSON, TERRAGRUNT,
+                              KUSTOMIZATION, PLAN, STATE, TERRAFORM, TERRAFORM_JSON, TERRAGRUNT,
                               TERRAGRUNT_INCLUDE, TFVARS, UNREADABLE, SourceFile, discover,
                               display_path)
 from sovlint.model import Finding, Resource, ScanError, Severity, SourceSpan
@@ -208,7 +208,7 @@ def _plan_deploy_files(unit: WorkUnit, config: Config) -> list[str]:
 
 
 #: Manifest formats whose result depends only on the file and its siblings (cacheable).
-CACHED_MANIFESTS = frozenset({KUBERNETES, CLOUDFORMATION, ARM, ARM_PARAMETERS, PLAN})
+CACHED_MANIFESTS = frozenset({KUBERNETES, CLOUDFORMATION, ARM, ARM_PARAMETERS, PLAN, STATE})
 
 
 def _manifest_dependencies(unit: WorkUnit) -> list[str]:

@@ -102,7 +102,7 @@ class Resource:
     address: str
     resource_type: str
     source: SourceSpan
-    input_format: str  # terraform | terraform-plan | kubernetes | cloudformation | arm | aws | azure | gcp
+    input_format: str  # terraform | terraform-plan | terraform-state | kubernetes | cloudformation | arm | aws | azure | gcp
     provider: str | None = None  # catalog provider id (aws, azurerm, ovh, ...)
     region: str | None = None  # the region/location/zone (or location-set name) as written, evaluated
     unresolved: tuple[str, ...] = ()  # expressions that could not be evaluated

@@ -21,6 +21,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from sovlint.catalog import ProviderCatalog
 from sovlint.datafiles import load_yaml_file, policies_dir
 from sovlint.model import Alternative, Finding, Resource
+from sovlint.resolve import FORMAT_FAMILIES
 
 #: What each constraint reads, for messages.
 CONSTRAINT_LABELS = {
@@ -30,8 +31,6 @@ CONSTRAINT_LABELS = {
     "no_exposure": "no extraterritorial exposure",
 }
 #: Input format -> the family of the type map (as ``sovlint.resolve`` reads categories).
-FAMILIES = {"terraform": "terraform", "terraform-plan": "terraform", "cloudformation": "cloudformation",
-            "aws": "cloudformation", "arm": "arm", "azure": "arm", "kubernetes": "kubernetes"}
 
 
 @dataclass(frozen=True)
@@ -157,7 +156,7 @@ def load_alternatives() -> AlternativesData:
 def service_kind_of(resource_type: str, input_format: str, data: AlternativesData | None = None) -> str | None:
     """The service kind of a resource type (``None`` when the map does not know it)."""
     data = data or load_alternatives()
-    family = FAMILIES.get(input_format, input_format)
+    family = FORMAT_FAMILIES.get(input_format, input_format)
     key = resource_type.lower() if family == "arm" else resource_type
     found = data.service_kinds.get(family, {}).get(key)
     if found is None and family == "terraform":

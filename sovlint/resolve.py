@@ -65,8 +65,10 @@ def _read_category_map(path: Path) -> dict[str, dict[str, str]]:
     return result
 
 
-_FAMILY = {"terraform": "terraform", "terraform-plan": "terraform", "cloudformation": "cloudformation",
-           "aws": "cloudformation", "arm": "arm", "azure": "arm", "kubernetes": "kubernetes"}
+#: The type table each input format reads its resource types in (policies/categories.yaml).
+FORMAT_FAMILIES = {"terraform": "terraform", "terraform-plan": "terraform", "terraform-state": "terraform",
+                   "cloudformation": "cloudformation", "aws": "cloudformation", "arm": "arm",
+                   "azure": "arm", "kubernetes": "kubernetes"}
 
 
 def category_of(resource: Resource) -> str:
@@ -83,7 +85,7 @@ def category_of(resource: Resource) -> str:
             or resource.input_format == "gcp":  # the Terraform type it stands for
         terraform_type = resource.attributes.get("terraform_type")
         return category_map().get("terraform", {}).get(str(terraform_type), "other")
-    family = _FAMILY.get(resource.input_format, resource.input_format)
+    family = FORMAT_FAMILIES.get(resource.input_format, resource.input_format)
     table = category_map().get(family, {})
     key = resource.resource_type.lower() if family == "arm" else resource.resource_type
     return table.get(key, "other")

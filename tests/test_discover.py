@@ -48,6 +48,30 @@ def test_formats_decided_by_content(tmp_path: Path) -> None:
     }
 
 
+def test_terraform_states(tmp_path: Path) -> None:
+    state = '{\n  "version": 4,\n  "terraform_version": "1.11.4",\n  "serial": 3,\n  "lineage": "x",\n'
+    write_tree(tmp_path, {
+        "terraform.tfstate": state + '  "resources": []\n}',
+        "terraform.tfstate.backup": state + '  "resources": []\n}',
+        "terraform.tfstate.d/prod/terraform.tfstate": state + '  "resources": []\n}',
+        "pulled.json": state + '  "resources": []\n}',  # terraform state pull > pulled.json
+        "show.json": '{"format_version":"1.0","terraform_version":"1.11.4","values":{"root_module":{}}}',
+        "plan.json": '{"format_version": "1.2", "planned_values": {}, "prior_state": {"values": {}}}',
+        "providers.json": '{"format_version": "1.0", "provider_schemas": {}}',
+        ".terraform/terraform.tfstate": state + '  "backend": {}\n}',
+    })
+    assert _formats(tmp_path) == {
+        "terraform.tfstate": "terraform-state",
+        "terraform.tfstate.d/prod/terraform.tfstate": "terraform-state",
+        "pulled.json": "terraform-state",
+        "show.json": "terraform-state",
+        "plan.json": "terraform-plan",
+    }
+    # the state before the last apply only when named (walked after its folder, or alone)
+    found = discover([tmp_path, tmp_path / "terraform.tfstate.backup"])
+    assert {f.path.name: f.format for f in found.files}["terraform.tfstate.backup"] == "terraform-state"
+
+
 def test_skipped_folders_and_excludes(tmp_path: Path) -> None:
     write_tree(tmp_path, {
         ".terraform/modules/x/main.tf": "",

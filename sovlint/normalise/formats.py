@@ -33,4 +33,5 @@ NORMALISERS: Mapping[str, Callable[[Any, Any], Any]] = {
     "arm-parameters": _lazy("sovlint.normalise.arm", "normalise_arm_parameters"),
     "bicep": _lazy("sovlint.normalise.arm", "normalise_bicep"),
     "terraform-plan": _lazy("sovlint.normalise.terraform_plan", "normalise_terraform_plan"),
+    "terraform-state": _lazy("sovlint.normalise.terraform_state", "normalise_terraform_state"),
 }

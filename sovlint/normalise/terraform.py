@@ -23,8 +23,8 @@ from sovlint.hcl.render import render
 from sovlint.hcl.syntax import Attribute, Block, HclFile, HclSyntaxError
 from sovlint.model import Replica, Resource, SourceSpan, Suppression
 from sovlint.normalise.terraform_arguments import block_arguments, referenced_resource
+from sovlint.normalise.terraform_values import GENERIC_TAGS
 from sovlint.placement.interpret import Placement, location_fields
-from sovlint.placement.semantics import TagSpec
 from sovlint.parse_cache import real_path
 from sovlint.suppress import parse_comment_suppressions
 from sovlint.terraform.instance import (MAX_INSTANCES, MAX_MODULE_DEPTH, MAX_TOTAL_MODULE_INSTANCES,
@@ -33,9 +33,6 @@ from sovlint.terraform.module import ModuleConfig, load_module, provider_key
 from sovlint.terraform.values import LazyMapping, OpenMapping, PartialMapping, Unknown
 
 TF_SUFFIXES = (".tf", ".tf.json", ".tofu", ".tofu.json")
-#: Tags of a provider whose syntax the data does not say: a map, or ``key=value`` strings.
-_GENERIC_TAGS = tuple(TagSpec(argument=name, form=form) for name in ("tags", "labels")
-                      for form in ("map", "strings"))
 #: count/for_each instances of a module call evaluated one by one.
 MAX_MODULE_INSTANCES = 16
 #: Reasons of the ``Unknown`` values that the evaluator's bounds produce (reported as errors).
@@ -757,7 +754,7 @@ class TerraformLoader:
         arguments = block_arguments(module, block, extra)
         if syntax is not None:
             return read_tags(syntax.resource, arguments)
-        return read_tags(_GENERIC_TAGS, arguments)
+        return read_tags(GENERIC_TAGS, arguments)
 
     def _inherited_tags(self, block: Block, provider: ProviderInstance | None) -> dict[str, str]:
         """Tags the provider configuration gives every resource (AWS ``default_tags``...)."""

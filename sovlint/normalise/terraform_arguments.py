@@ -198,6 +198,10 @@ class BlockArguments:
             return render(nodes[0][1].expr)
         return path
 
+    def excerpt(self, value: Any) -> str:
+        """A value as messages quote it."""
+        return repr(value)
+
     def reference(self, path: str) -> tuple[str, str] | None:
         """The (type, name) of the resource of this module the argument refers to.
 

@@ -113,6 +113,9 @@ class Arguments(Protocol):
     def describe(self, path: str) -> str:
         """The expression as written, for messages."""
 
+    def excerpt(self, value: Any) -> str:
+        """A value as messages may quote it (a Terraform state's values are never quoted)."""
+
     def reference(self, path: str) -> Any:
         """A handle of the resource the argument refers to (``None``: not a reference)."""
 
@@ -321,7 +324,7 @@ def _arn_placement(value: Any, path: str, args: Arguments, via: str) -> Placemen
         if match and match.group(1):
             return Placement(names=(match.group(1),))
         if match:
-            return Placement(unresolved=f"{via} destination {value!r} carries no region")
+            return Placement(unresolved=f"{via} destination {args.excerpt(value)} carries no region")
     return Placement(unresolved=f"{via} destination {path} = {args.describe(path)} "
                                 "is neither a resource of this configuration nor an ARN with a region")
 

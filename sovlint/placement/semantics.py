@@ -144,6 +144,7 @@ class ProviderTags:
 
     resource: tuple[TagSpec, ...]
     provider: tuple[TagSpec, ...] = ()
+    effective: tuple[TagSpec, ...] = ()  # a deployed resource's own tags and those it inherits
     by_format: Mapping[str, tuple[TagSpec, ...]] = field(default_factory=dict)
 
     def for_format(self, input_format: str) -> tuple[TagSpec, ...]:
@@ -167,6 +168,8 @@ class LocationSemantics:
     by_equivalent: Mapping[tuple[str, str], TypeSemantics] = field(default_factory=dict)
     data_sources: Mapping[str, DataSourceSemantics] = field(default_factory=dict)
     tags: Mapping[str, ProviderTags] = field(default_factory=dict)  # per catalog provider
+    #: per catalog provider: where a deployed resource's attributes (a state) record its region
+    deployed: Mapping[str, tuple[Reader, ...]] = field(default_factory=dict)
 
     def get(self, resource_type: str) -> TypeSemantics | None:
         """The semantics of a Terraform type (``None``: no entry, the generic rule applies)."""
@@ -243,6 +246,7 @@ def _tag_specs(items: Any) -> tuple[TagSpec, ...]:
 
 def _provider_tags(raw: Mapping[str, Any]) -> ProviderTags:
     return ProviderTags(resource=_tag_specs(raw.get("resource")), provider=_tag_specs(raw.get("provider")),
+                        effective=_tag_specs(raw.get("effective")),
                         by_format={fmt: _tag_specs(raw[fmt]) for fmt in ("cloudformation", "arm")
                                    if raw.get(fmt)})
 
@@ -281,12 +285,15 @@ def build_semantics(files: list[Path]) -> LocationSemantics:
     by_equivalent: dict[tuple[str, str], TypeSemantics] = {}
     data_sources: dict[str, DataSourceSemantics] = {}
     tags: dict[str, ProviderTags] = {}
+    deployed: dict[str, tuple[Reader, ...]] = {}
     for path in files:
         data = load_yaml_file(path) or {}
         provider = str(data.get("provider", path.stem))
         patterns = data.get("patterns") or {}
         if data.get("tags"):
             tags[provider] = _provider_tags(data["tags"])
+        if data.get("deployed"):
+            deployed[provider] = tuple(_reader(r) for r in data["deployed"]["location"])
         for name, raw in (data.get("data_sources") or {}).items():
             data_sources[name] = DataSourceSemantics(tuple(raw["zones_of_region"]),
                                                      raw.get("region_argument"))
@@ -296,7 +303,7 @@ def build_semantics(files: list[Path]) -> LocationSemantics:
             for equivalent in entry.equivalents:
                 by_equivalent.setdefault((equivalent.format, equivalent.type.lower()), entry)
     return LocationSemantics(types=types, by_equivalent=by_equivalent, data_sources=data_sources,
-                             tags=tags)
+                             tags=tags, deployed=deployed)
 
 
 @functools.lru_cache(maxsize=1)

@@ -61,6 +61,7 @@ class TreeArguments:
                  unknown: Callable[[Any], str | None] = lambda value: None,
                  reference: Callable[[Any, str], Any] = lambda node, path: None,
                  describe: Callable[[Any, str], str] | None = None,
+                 excerpt: Callable[[Any], str] = repr,
                  case_insensitive: bool = False, prefix: str = "", format_prefix: str = ""):
         self.data = data
         self.translate = translate
@@ -68,6 +69,7 @@ class TreeArguments:
         self.unknown = unknown
         self._reference = reference
         self._describe = describe
+        self._excerpt = excerpt
         self.case_insensitive = case_insensitive
         self.prefix = prefix  # the Terraform path of this item (for ``each`` items)
         self.format_prefix = format_prefix
@@ -160,7 +162,7 @@ class TreeArguments:
                     continue
                 found.append(TreeArguments(item, self.translate, evaluate=self.evaluate,
                                            unknown=self.unknown, reference=self._reference,
-                                           describe=self._describe,
+                                           describe=self._describe, excerpt=self._excerpt,
                                            case_insensitive=self.case_insensitive, prefix=full,
                                            format_prefix=inner_prefix))
         return found
@@ -172,6 +174,10 @@ class TreeArguments:
         if self._describe is not None and isinstance(nodes, list) and nodes:
             return self._describe(nodes[0][0], spelled)
         return spelled
+
+    def excerpt(self, value: Any) -> str:
+        """A value as messages may quote it (``excerpt``: ``repr`` unless the format hides values)."""
+        return self._excerpt(value)
 
     def reference(self, path: str) -> Any:
         """A handle of the resource the argument refers to."""

@@ -2,8 +2,9 @@
 
 A comment ``# sovlint-expect: SOV001`` (or ``// ...``) on the line before a
 resource says the rule must fire on it; ``# sovlint-ok: SOV001`` says it must
-not. ``sovlint-expect`` on a file that cannot be parsed matches a SOV900
-anywhere in the file. ``# sovlint-location: BE, NL`` says where the resource's
+not; in JSON (plans, states, templates), a ``"//": "sovlint-expect: SOV001"``
+member marks the object that holds it. ``sovlint-expect`` on a file that
+cannot be parsed matches a SOV900 anywhere in the file. ``# sovlint-location: BE, NL`` says where the resource's
 data is (every country it may be in; ``unknown`` when it cannot be known) and
 ``# sovlint-copies: US`` where its copies are (``none``: no copy; ``unknown``
 for a copy whose place cannot be known): the fixtures of the location
@@ -21,9 +22,10 @@ from typing import Iterable
 from sovlint.model import Resource
 
 _ANNOTATION = re.compile(r"(?:#|//)\s*sovlint-(expect|ok|location|copies):\s*([A-Za-z0-9_, -]+)")
-_JSON_ANNOTATION = re.compile(r'"//"\s*:\s*"sovlint-(expect|ok):\s*([A-Z0-9_, -]+)"')
+_JSON_ANNOTATION = re.compile(r'"//"\s*:\s*"sovlint-(expect|ok|location|copies):\s*([A-Za-z0-9_, -]+)"')
 _SKIP_LINE = re.compile(r"^\s*(#|//|$)")
-FIXTURE_SUFFIXES = (".tf", ".tf.json", ".tofu", ".tofu.json", ".yaml", ".yml", ".json", ".tfvars")
+FIXTURE_SUFFIXES = (".tf", ".tf.json", ".tofu", ".tofu.json", ".yaml", ".yml", ".json", ".tfvars",
+                    ".tfstate")
 
 
 @dataclass(frozen=True)

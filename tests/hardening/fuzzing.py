@@ -18,8 +18,8 @@ from typing import Sequence
 
 from filetree import CORPUS
 
-FORMATS = ("terraform", "terraform-json", "terraform-plan", "kubernetes", "cloudformation", "arm",
-           "arm-parameters")
+FORMATS = ("terraform", "terraform-json", "terraform-plan", "terraform-state", "kubernetes",
+           "cloudformation", "arm", "arm-parameters")
 MUTATIONS = ("truncate", "flip", "shuffle", "duplicate", "splice")
 #: Seed files larger than this are left out (keeps each execution short).
 MAX_SEED_BYTES = 64 * 1024

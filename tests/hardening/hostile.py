@@ -38,6 +38,19 @@ VALID: dict[str, tuple[str, str, str]] = {
   ]}}
 }
 """, "SOV001"),
+    "terraform-state": ("terraform.tfstate", """{
+  "version": 4,
+  "terraform_version": "1.11.4",
+  "serial": 1,
+  "lineage": "3f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
+  "outputs": {},
+  "resources": [
+    {"mode": "managed", "type": "aws_s3_bucket", "name": "b",
+     "provider": "provider[\\"registry.terraform.io/hashicorp/aws\\"]",
+     "instances": [{"schema_version": 0, "attributes": {"bucket": "b", "region": "us-east-1"}}]}
+  ]
+}
+""", "SOV001"),
     "kubernetes": ("pod.yaml", """apiVersion: v1
 kind: Pod
 metadata:

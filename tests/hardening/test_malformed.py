@@ -35,6 +35,9 @@ SHAPES: dict[str, dict[str, Any]] = {
     "terraform-plan": {"cut": '"region": "us', "open": ('"values": {', '"values": {{'),
                        "close": ("]}}\n}", "]}}}\n}"), "head": b'{"format_version": "1.2", "planned_values": ',
                        "comments": b'// "format_version" "planned_values"\n'},
+    "terraform-state": {"cut": '"region": "us', "open": ('"attributes": {', '"attributes": {{'),
+                        "close": ("]\n}", "]]\n}"), "head": b'{"version": 4, "resources": ',
+                        "comments": b'// "version": 4\n'},
     "kubernetes": {"cut": 'image: "docker.io/', "open": ("name: web\nspec", "name: {web\nspec"),
                    "close": ("name: web\nspec", "name: {a: web}}\nspec"),
                    "head": b"apiVersion: v1\nkind: Pod\n",
@@ -82,7 +85,8 @@ def hostile_cases() -> list[tuple[str, str, bytes, str, int | None]]:
             (fmt, "invalid-utf8", _insert_after_line(data, target, b"\xc3\x28\xff"), SOV900, target),
             (fmt, "nul-byte", _insert_after_line(data, target, b"\x00"), SOV900, target),
             (fmt, "binary", shape["head"] + BINARY, SOV900, None),
-            # an empty file is valid Terraform; an empty .json/.yaml is not IaC: no finding
+            # an empty file is valid Terraform, and an empty state is no state (as Terraform reads
+            # it); an empty .json/.yaml is not IaC: no finding
             (fmt, "empty", b"", SOV900 if fmt == "terraform-json" else CLEAN, None),
             # comments: valid HCL; a JSON dialect without comments or an empty document is SOV900
             (fmt, "only-comments", shape["comments"],
