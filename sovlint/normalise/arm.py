@@ -424,6 +424,7 @@ class _Entry:
     kind: str
     name: str
     parent: "_Entry | None"  # the resource it is nested in, or that its type and name extend
+    known_name: bool = True  # False: the name is an expression known at deploy time
 
     @property
     def first_scope(self) -> Evaluator:
@@ -436,8 +437,9 @@ class _Entry:
 
     @property
     def key(self) -> tuple[str, tuple[str, ...]] | None:
-        """(type, names) as a resource id spells them, lower-case (``None``: not an id's shape)."""
-        return _type_and_names(self.kind, self.name.split("/"))
+        """(type, names) as a resource id spells them, lower-case (``None``: not known, or not an
+        id's shape)."""
+        return _type_and_names(self.kind, self.name.split("/")) if self.known_name else None
 
 
 class _Outside:
@@ -483,6 +485,7 @@ class _TemplateReader:
         self.config = config
         self.entries: list[_Entry] = []
         self.by_key: dict[tuple[str, tuple[str, ...]], _Entry] = {}
+        self.by_symbol: dict[str, _Entry] = {}  # languageVersion 2.0: resources keyed by symbolic name
         self.resources: list[Resource] = []
         self._placements: dict[int, Placement | None] = {}
 
@@ -490,27 +493,32 @@ class _TemplateReader:
     def read(self, template: Mapping[str, Any], evaluator: Evaluator, depth: int = 0) -> None:
         """Collect the declarations of a template (and of its children and inline deployments)."""
         entries = _ci(template, "resources")
-        items = list(entries.values()) if isinstance(entries, dict) else _list(entries)  # 2.0: symbolic names
-        for item in items:
+        items = list(entries.items()) if isinstance(entries, dict) else [(None, e) for e in _list(entries)]
+        for symbol, item in items:
             if isinstance(item, dict):
-                self.collect(item, evaluator, None, depth)
+                entry = self.collect(item, evaluator, None, depth)
+                if entry is not None and isinstance(symbol, str):
+                    self.by_symbol.setdefault(symbol.lower(), entry)
 
     def collect(self, body: Mapping[str, Any], evaluator: Evaluator, parent: _Entry | None,
-                depth: int) -> None:
+                depth: int) -> _Entry | None:
+        """Record one declaration, then its children and inline deployment (``None``: its
+        condition is false)."""
         kind = _ci(body, "type")
         kind = kind if isinstance(kind, str) else str(kind)
         if parent is not None and "/" not in kind:  # a child's type is relative to its parent's
             kind = f"{parent.kind}/{kind}"
         condition = evaluator.value(_ci(body, "condition")) if _ci(body, "condition") is not None else True
         if condition is False:
-            return
+            return None
         raw_name = _ci(body, "name")
         copy = _mapping(_ci(body, "copy"))
         name_value = evaluator.with_copy_index(None).value(raw_name) if copy else evaluator.value(raw_name)
         name = name_value if isinstance(name_value, str) else str(raw_name)
         if parent is not None and "/" not in name:
             name = f"{parent.name}/{name}"
-        entry = _Entry(body, evaluator, kind, name, parent)
+        known = isinstance(name_value, str) and (parent is None or parent.known_name)
+        entry = _Entry(body, evaluator, kind, name, parent, known)
         self.entries.append(entry)
         if entry.key is not None:
             self.by_key.setdefault(entry.key, entry)
@@ -519,6 +527,7 @@ class _TemplateReader:
                 self.collect(child, entry.first_scope, entry, depth)
         if kind.lower() == "microsoft.resources/deployments" and depth < 5:
             self.nested(body, entry.first_scope, depth)
+        return entry
 
     def link_parents(self) -> None:
         """A resource declared at the top with a child's type and name (``server/db``) belongs to the
@@ -529,6 +538,7 @@ class _TemplateReader:
                 entry.parent = self.by_key.get((key[0].rsplit("/", 1)[0], key[1][:-1]))
 
     def nested(self, body: Mapping[str, Any], scope: Evaluator, depth: int) -> None:
+        """Collect the resources of an inline nested deployment, in its own scope when it asks."""
         properties = _mapping(_ci(body, "properties"))
         inner = _ci(properties, "template")
         if not isinstance(inner, dict):
@@ -600,7 +610,7 @@ class _TemplateReader:
 
     def _by_text(self, text: str) -> Any:
         """A resource id, a ``Microsoft.X/type/name`` (as ``dependsOn`` writes it), a storage endpoint,
-        or the name of one resource of the template."""
+        a symbolic name (languageVersion 2.0), or the name of one resource of the template."""
         text = text.strip()
         key = _id_key(text)
         if key is not None:
@@ -612,6 +622,8 @@ class _TemplateReader:
         if len(parts) >= 3 and len(parts) % 2 == 1 and "." in parts[0]:
             key = _type_and_names("/".join([parts[0], *parts[1::2]]), parts[2::2])
             return self.by_key.get(key, OUTSIDE) if key is not None else None
+        if text.lower() in self.by_symbol:
+            return self.by_symbol[text.lower()]
         if text and "/" not in text:
             named = [e for e in self.entries if e.name.split("/")[-1].lower() == text.lower()]
             return named[0] if len(named) == 1 else None

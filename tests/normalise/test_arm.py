@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -120,9 +121,9 @@ def test_bicep_without_bicep(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
 
 # --------------------------------------------------------------------------- references between resources
-def _template(tmp_path: Path, resources: Sequence[Mapping[str, object]], **extra: object) -> Path:
-    import json
-
+def _template(tmp_path: Path, resources: Sequence[Mapping[str, object]] | Mapping[str, object],
+              **extra: object) -> Path:
+    """A template file; ``resources`` keyed by symbolic name for languageVersion 2.0."""
     path = tmp_path / "azuredeploy.json"
     path.write_text(json.dumps({"resources": resources, **extra}, indent=1))
     return path
@@ -217,3 +218,13 @@ def test_a_location_set_is_read_in_the_scope_of_the_type(tmp_path: Path) -> None
     bot: dict[str, object] = {"type": "Microsoft.BotService/botServices", "name": "bot", "location": "global"}
     (resource,) = normalise("arm", _template(tmp_path, [bot])).resources
     assert (resource.region, resource.location_scope) == ("global", "bot-service")
+
+
+def test_a_symbolic_name_refers_to_its_resource(tmp_path: Path) -> None:
+    """languageVersion 2.0 (what Bicep compiles to): resources keyed by symbolic name."""
+    template = _template(tmp_path, {"archiveAccount": ACCOUNT, "sqlServer": SERVER,
+                                    "audit": _audited("[reference('archiveAccount').primaryEndpoints.blob]")},
+                         languageVersion="2.0")
+    resources = by_address(normalise("arm", template))
+    assert [(r.via, r.region) for r in resources["Microsoft.Sql/servers/sql"].replicas] == [
+        ("SQL auditing logs (storage account)", "eastus")]
