@@ -406,8 +406,9 @@ def _ci(mapping: Mapping[str, Any], key: str) -> Any:
     return None
 
 
-#: The pseudo-property that names a resource's parent in the location semantics' ARM paths.
-PARENT_PATH = "$parent"
+#: The pseudo-property that names a resource's parent in the location semantics' ARM paths (the
+#: same one live Azure resources fill with the parent's id).
+PARENT_ID = "$parentId"
 _RESOURCE_ID = re.compile(r"^/subscriptions/[^/]+(?:/resourceGroups/[^/]+)?/providers/(?P<rest>.+)$|"
                           r"^/providers/(?P<tenant>.+)$", re.IGNORECASE)
 _STORAGE_ENDPOINT = re.compile(r"^https://(?P<account>[a-z0-9]+)\.(?:blob|dfs|file|queue|table|web)"
@@ -451,7 +452,7 @@ OUTSIDE = _Outside()
 
 @dataclass(frozen=True)
 class _ParentRef:
-    """The value of ``$parent``: the resource a child belongs to."""
+    """The value of ``$parentId``: the resource a child belongs to."""
 
     entry: _Entry
 
@@ -632,11 +633,11 @@ class _TemplateReader:
     # ------------------------------------------------------------------ placement
     def arguments(self, entry: _Entry, scope: Evaluator, semantics: TypeSemantics) -> TreeArguments:
         """A resource body under the Terraform names its semantics use (one level evaluated at a
-        time, so that nested objects keep their lines); ``$parent`` names its parent."""
+        time, so that nested objects keep their lines); ``$parentId`` names its parent."""
         paths = semantics.paths_for(INPUT_FORMAT, entry.kind) or {}
         data: Mapping[str, Any] = entry.body
         if entry.parent is not None:
-            data = {**entry.body, PARENT_PATH: _ParentRef(entry.parent)}
+            data = {**entry.body, PARENT_ID: _ParentRef(entry.parent)}
 
         def evaluate(node: Any) -> Any:
             return node if isinstance(node, (dict, list)) else scope.value(node)
