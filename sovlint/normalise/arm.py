@@ -15,10 +15,14 @@ Resources are addressed ``type/name`` with the name evaluated where possible
 (the expression as written otherwise). Child resources (``resources`` inside a
 resource) get the joined type and name; ``copy`` loops give one resource,
 with its instance indexes, per distinct location; inline nested deployments
-are read with their own scope. Copies (the paired region of geo-redundant
-storage and backups) and single-site settings come from the location
-semantics of the azurerm type each ARM type is the equivalent of
-(``policies/locations/azurerm.yaml``). Suppressions: ``metadata.sovlint.ignore`` on the resource, or
+are read with their own scope. Where data is, the copies (the paired region of
+geo-redundant storage and backups, replication, diagnostic logs...) and
+single-site settings come from the location semantics of the azurerm type each
+ARM type is the equivalent of (``policies/locations/azurerm.yaml``). Every
+declaration is collected before any is placed, so that a resource can refer to
+any other: ``resourceId()``, ``reference()``, a resource id, a ``dependsOn``
+style ``type/name`` or a name of the template is followed; a resource the
+template does not declare is unknown. Suppressions: ``metadata.sovlint.ignore`` on the resource, or
 a ``// sovlint:ignore`` comment above it (templates are read in Resource
 Manager's JSON dialect: comments and trailing commas are accepted, and so are
 tabs).
@@ -26,6 +30,7 @@ tabs).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import shutil
@@ -36,9 +41,10 @@ from typing import Any, Callable, Mapping
 from sovlint.budgets import MAX_STRING_LENGTH, ValueTooLarge, limit_string, reserve_items, reserve_string
 from sovlint.config import Config
 from sovlint.model import Replica, Resource, ScanError, SourceSpan
-from sovlint.placement.interpret import Placement, as_replica, copies, single_site
-from sovlint.placement.semantics import TypeSemantics, location_semantics
-from sovlint.placement.trees import TreeArguments, table
+from sovlint.placement.interpret import (Placement, as_replica, copies, location_fields, read_location,
+                                         single_site)
+from sovlint.placement.semantics import SAME_AS_RESOURCE, TypeSemantics, location_semantics
+from sovlint.placement.trees import TreeArguments
 from sovlint.normalise.documents import (ParseFailure, SourceDocuments, comment_suppressions,
                                          load_source, metadata_suppressions)
 from sovlint.parsers.json_marks import JsonError, load_json
@@ -488,155 +494,142 @@ def _ci(mapping: Mapping[str, Any], key: str) -> Any:
     return None
 
 
-def _arguments(body: Mapping[str, Any], scope: Evaluator, semantics: TypeSemantics,
-               kind: str) -> TreeArguments:
-    """A resource body under the Terraform names its semantics use (one level evaluated at a
-    time, so that nested objects keep their lines)."""
-
-    def evaluate(node: Any) -> Any:
-        return node if isinstance(node, (dict, list)) else scope.value(node)
-
-    return TreeArguments(body, table(semantics.paths_for(INPUT_FORMAT, kind) or {}),
-                         evaluate=evaluate, case_insensitive=True,
-                         unknown=lambda value: value.reason if isinstance(value, Unknown) else None)
+#: The pseudo-property that names a resource's parent in the location semantics' ARM paths (the
+#: same one live Azure resources fill with the parent's id).
+PARENT_ID = "$parentId"
+_RESOURCE_ID = re.compile(r"^/subscriptions/[^/]+(?:/resourceGroups/[^/]+)?/providers/(?P<rest>.+)$|"
+                          r"^/providers/(?P<tenant>.+)$", re.IGNORECASE)
+_STORAGE_ENDPOINT = re.compile(r"^https://(?P<account>[a-z0-9]+)\.(?:blob|dfs|file|queue|table|web)"
+                               r"\.core\.windows\.net(?:/|$)", re.IGNORECASE)
+_STORAGE_ACCOUNTS = "microsoft.storage/storageaccounts"
 
 
-class _ResourceContext:
-    """The interpreter's view of an ARM resource: its location is already evaluated."""
+@dataclass(eq=False)
+class _Entry:
+    """One resource declaration of the template, with the scope its expressions are read in."""
 
-    def __init__(self, location: Any):
-        self.location = location
+    body: Mapping[str, Any]
+    scope: Evaluator  # the declaration's scope (a copy loop's index is set per instance)
+    kind: str
+    name: str
+    parent: "_Entry | None"  # the resource it is nested in, or that its type and name extend
+    known_name: bool = True  # False: the name is an expression known at deploy time
 
-    def provider_location(self, zone: bool) -> Placement:
-        """The resource's own location (ARM has no provider-wide region)."""
-        if isinstance(self.location, Unknown):
-            return Placement(unresolved=self.location.reason)
-        if isinstance(self.location, str) and self.location:
-            return Placement(names=(self.location,))
-        return Placement(unresolved="no location is set")
+    @property
+    def first_scope(self) -> Evaluator:
+        """The scope of the first instance (children and nested deployments are read in it)."""
+        copy = _mapping(_ci(self.body, "copy"))
+        if not copy:
+            return self.scope
+        count = self.scope.value(_ci(copy, "count"))
+        return self.scope.with_copy_index(0 if isinstance(count, int) and 0 < count <= MAX_COPY else None)
 
-    def locate(self, handle: Any) -> Placement | None:
-        """References between ARM resources are not followed for copies."""
-        return None
+    @property
+    def key(self) -> tuple[str, tuple[str, ...]] | None:
+        """(type, names) as a resource id spells them, lower-case (``None``: not known, or not an
+        id's shape)."""
+        return _type_and_names(self.kind, self.name.split("/")) if self.known_name else None
 
-    def peers(self, path: str, handle: Any) -> list[Placement]:
-        """ARM declares no global-database groups this way."""
-        return []
+
+class _Outside:
+    """The handle of a resource this template does not declare (a resource id or a name)."""
+
+
+OUTSIDE = _Outside()
 
 
 @dataclass(frozen=True)
-class _Parent:
-    type: str
-    name: str
-    location: Any
+class _ParentRef:
+    """The value of ``$parentId``: the resource a child belongs to."""
+
+    entry: _Entry
+
+
+def _type_and_names(kind: str, names: list[str]) -> tuple[str, tuple[str, ...]] | None:
+    types = kind.split("/")
+    if len(types) < 2 or len(types) - 1 != len(names) or not all(names):
+        return None
+    return kind.lower(), tuple(n.lower() for n in names)
+
+
+def _id_key(text: str) -> tuple[str, tuple[str, ...]] | None:
+    """A resource id (``/subscriptions/.../providers/Microsoft.X/t/name[/t2/n2]``) as (type, names).
+    An extension resource's id names the extension (the part after its last ``/providers/``)."""
+    match = _RESOURCE_ID.match(text.strip())
+    if match is None:
+        return None
+    rest = (match.group("rest") or match.group("tenant") or "").rsplit("/providers/", 1)[-1]
+    parts = [p for p in rest.split("/") if p]
+    if len(parts) < 3 or len(parts) % 2 == 0:
+        return None
+    return _type_and_names("/".join([parts[0], *parts[1::2]]), parts[2::2])
 
 
 class _TemplateReader:
+    """Reads every resource declaration of a template first, then turns each into Resources:
+    a resource can refer to any other (``resourceId()``, ``reference()``, an id, a name)."""
+
     def __init__(self, source: SourceDocuments, config: Config):
         self.source = source
         self.config = config
+        self.entries: list[_Entry] = []
+        self.by_key: dict[tuple[str, tuple[str, ...]], _Entry] = {}
+        self.by_symbol: dict[str, _Entry] = {}  # languageVersion 2.0: resources keyed by symbolic name
         self.resources: list[Resource] = []
+        self._placements: dict[int, Placement | None] = {}
 
+    # ------------------------------------------------------------------ declarations
     def read(self, template: Mapping[str, Any], evaluator: Evaluator, depth: int = 0) -> None:
+        """Collect the declarations of a template (and of its children and inline deployments)."""
         entries = _ci(template, "resources")
-        if isinstance(entries, dict):  # languageVersion 2.0: symbolic names
-            items = list(entries.values())
-        else:
-            items = _list(entries)
-        for item in items:
+        items = list(entries.items()) if isinstance(entries, dict) else [(None, e) for e in _list(entries)]
+        for symbol, item in items:
             if isinstance(item, dict):
-                self.resource(item, evaluator, None, depth)
+                entry = self.collect(item, evaluator, None, depth)
+                if entry is not None and isinstance(symbol, str):
+                    self.by_symbol.setdefault(symbol.lower(), entry)
 
-    def resource(self, body: Mapping[str, Any], evaluator: Evaluator, parent: _Parent | None,
-                 depth: int) -> None:
+    def collect(self, body: Mapping[str, Any], evaluator: Evaluator, parent: _Entry | None,
+                depth: int) -> _Entry | None:
+        """Record one declaration, then its children and inline deployment (``None``: its
+        condition is false)."""
         kind = _ci(body, "type")
         kind = kind if isinstance(kind, str) else str(kind)
         if parent is not None and "/" not in kind:  # a child's type is relative to its parent's
-            kind = f"{parent.type}/{kind}"
+            kind = f"{parent.kind}/{kind}"
         condition = evaluator.value(_ci(body, "condition")) if _ci(body, "condition") is not None else True
         if condition is False:
-            return
-        copy = _mapping(_ci(body, "copy"))
-        count = evaluator.value(_ci(copy, "count")) if copy else None
-        indexes: list[int | None]
-        if copy and isinstance(count, int) and 0 <= count <= MAX_COPY:
-            indexes = list(range(count))
-        else:
-            indexes = [None]
-        groups: dict[Any, list[int | None]] = {}
-        scoped: dict[Any, Evaluator] = {}
-        for index in indexes:
-            scope = evaluator.with_copy_index(index) if copy else evaluator
-            location = self.location(body, scope, parent)
-            key = location.reason if isinstance(location, Unknown) else location
-            groups.setdefault(key, []).append(index)
-            scoped.setdefault(key, scope)
+            return None
         raw_name = _ci(body, "name")
+        copy = _mapping(_ci(body, "copy"))
         name_value = evaluator.with_copy_index(None).value(raw_name) if copy else evaluator.value(raw_name)
         name = name_value if isinstance(name_value, str) else str(raw_name)
         if len(name) > MAX_NAME or not name.isprintable():
             name = excerpt(name, MAX_NAME)
         if parent is not None and "/" not in name:
             name = f"{parent.name}/{name}"
-        address = f"{kind}/{name}"
-        line = getattr(body, "line", None)
-        span = SourceSpan(self.source.path, line, getattr(body, "end_line", None) or line)
-        metadata = _mapping(_ci(body, "metadata"))
-        suppressions = metadata_suppressions(_mapping(_ci(metadata, "sovlint")).get("ignore"), span)
-        if line:
-            suppressions += comment_suppressions(self.source, line, span.end_line)
-        for key, group in groups.items():
-            scope = scoped[key]
-            location = self.location(body, scope, parent)
-            unresolved: tuple[str, ...] = ()
-            region: str | None = None
-            if isinstance(location, Unknown):
-                unresolved = (location.reason,)
-            elif isinstance(location, str):
-                region = location
-            attributes: dict[str, Any] = {}
-            replicas: list[Replica] = []
-            semantics = location_semantics().for_format(INPUT_FORMAT, kind)
-            if semantics is not None:
-                arguments = _arguments(body, scope, semantics, kind)
-                attributes.update(single_site(semantics, arguments))
-                context = _ResourceContext(location)
-                replicas = [as_replica(decl.via, decl.placement, SourceSpan(
-                    self.source.path, decl.line or line)) for decl in copies(semantics, arguments, context)]
-            if copy:
-                attributes["copy"] = str(_ci(copy, "name") or "")
-                if count is None or isinstance(count, Unknown):
-                    attributes["copy_count"] = "unknown"
-            api_version = _ci(body, "apiVersion")
-            if isinstance(api_version, str):
-                attributes["api_version"] = api_version
-            tags = {str(k): str(v) for k, v in _mapping(scope.value(_ci(body, "tags"))).items()
-                    if isinstance(v, (str, int, float, bool))}
-            instances = tuple(str(i) for i in group if i is not None) if copy else ()
-            self.resources.append(Resource(
-                address=address, resource_type=kind, source=span, input_format=INPUT_FORMAT,
-                provider=PROVIDER, region=region, unresolved=unresolved, tags=tags,
-                replicas=tuple(replicas), attributes=attributes, suppressions=suppressions,
-                instances=instances))
-        first_scope = next(iter(scoped.values()))
-        location = self.location(body, first_scope, parent)
-        this = _Parent(kind, name, location)
+        known = isinstance(name_value, str) and (parent is None or parent.known_name)
+        entry = _Entry(body, evaluator, kind, name, parent, known)
+        self.entries.append(entry)
+        if entry.key is not None:
+            self.by_key.setdefault(entry.key, entry)
         for child in _list(_ci(body, "resources")):
             if isinstance(child, dict):
-                self.resource(child, first_scope, this, depth)
+                self.collect(child, entry.first_scope, entry, depth)
         if kind.lower() == "microsoft.resources/deployments" and depth < 5:
-            self.nested(body, first_scope, depth)
+            self.nested(body, entry.first_scope, depth)
+        return entry
 
-    def location(self, body: Mapping[str, Any], scope: Evaluator, parent: _Parent | None) -> Any:
-        raw = _ci(body, "location")
-        if raw is None:
-            return parent.location if parent is not None else None
-        value = scope.value(raw)
-        if isinstance(value, (str, Unknown)):
-            return value
-        return Unknown(f"location {raw!r} is not a string")
+    def link_parents(self) -> None:
+        """A resource declared at the top with a child's type and name (``server/db``) belongs to the
+        resource its type and name extend, when the template declares it."""
+        for entry in self.entries:
+            key = entry.key
+            if entry.parent is None and key is not None and len(key[1]) > 1:
+                entry.parent = self.by_key.get((key[0].rsplit("/", 1)[0], key[1][:-1]))
 
     def nested(self, body: Mapping[str, Any], scope: Evaluator, depth: int) -> None:
+        """Collect the resources of an inline nested deployment, in its own scope when it asks."""
         properties = _mapping(_ci(body, "properties"))
         inner = _ci(properties, "template")
         if not isinstance(inner, dict):
@@ -650,6 +643,257 @@ class _TemplateReader:
         else:
             child = scope
         self.read(inner, child, depth + 1)
+
+    # ------------------------------------------------------------------ references
+    def referenced(self, raw: Any, scope: Evaluator, depth: int = 0) -> Any:
+        """The resource a property refers to: a declaration of this template, ``OUTSIDE`` for a
+        resource id or name it does not declare, ``None`` when the value names no resource."""
+        if isinstance(raw, _ParentRef):
+            return raw.entry
+        if not isinstance(raw, str) or depth > 8:
+            return None
+        if is_expression(raw):
+            try:
+                node = parse_expression(raw[1:-1])
+            except (ExpressionError, RecursionError):
+                return None
+            found = self._in_expression(node, scope, depth)
+            if found is not None:
+                return found
+        value = scope.value(raw)
+        return self._by_text(value) if isinstance(value, str) else None
+
+    def _in_expression(self, node: Any, scope: Evaluator, depth: int) -> Any:
+        """The first ``resourceId()``/``reference()`` an expression names (through its variables)."""
+        if isinstance(node, _Access):
+            return self._in_expression(node.target, scope, depth)
+        if not isinstance(node, _Call):
+            return None
+        if node.name == "resourceid":
+            return self._by_resource_id(node, scope)
+        if node.name == "reference" and node.args:
+            first = node.args[0]
+            found = self._in_expression(first, scope, depth)
+            if found is not None:
+                return found
+            value = scope.evaluate(first)
+            return self._by_text(value) if isinstance(value, str) else None
+        if node.name == "variables" and node.args and isinstance(node.args[0], str):
+            raw = scope.variables.get(node.args[0].lower())
+            return self.referenced(raw, scope, depth + 1) if isinstance(raw, str) else None
+        for arg in node.args:
+            found = self._in_expression(arg, scope, depth)
+            if found is not None:
+                return found
+        return None
+
+    def _by_resource_id(self, node: _Call, scope: Evaluator) -> Any:
+        """``resourceId([subscription], [group], type, name...)``: the type is the first argument with
+        a ``/``; one naming another subscription or resource group is not this template's."""
+        args = [scope.evaluate(a) for a in node.args]
+        at = next((i for i, a in enumerate(args) if isinstance(a, str) and "/" in a), None)
+        if at is None or any(not isinstance(a, str) for a in args[at + 1:]):
+            return None
+        key = _type_and_names(str(args[at]), [str(a) for a in args[at + 1:]])
+        if at > 0:
+            return OUTSIDE if all(isinstance(a, str) for a in args[:at]) else None
+        return self.by_key.get(key, OUTSIDE) if key is not None else None
+
+    def _by_text(self, text: str) -> Any:
+        """A resource id, a ``Microsoft.X/type/name`` (as ``dependsOn`` writes it), a storage endpoint,
+        a symbolic name (languageVersion 2.0), or the name of one resource of the template."""
+        text = text.strip()
+        key = _id_key(text)
+        if key is not None:
+            return self.by_key.get(key, OUTSIDE)
+        endpoint = _STORAGE_ENDPOINT.match(text)
+        if endpoint is not None:
+            return self.by_key.get((_STORAGE_ACCOUNTS, (endpoint.group("account").lower(),)), OUTSIDE)
+        parts = text.split("/")
+        if len(parts) >= 3 and len(parts) % 2 == 1 and "." in parts[0]:
+            key = _type_and_names("/".join([parts[0], *parts[1::2]]), parts[2::2])
+            return self.by_key.get(key, OUTSIDE) if key is not None else None
+        if text.lower() in self.by_symbol:
+            return self.by_symbol[text.lower()]
+        if text and "/" not in text:
+            named = [e for e in self.entries if e.name.split("/")[-1].lower() == text.lower()]
+            return named[0] if len(named) == 1 else None
+        return None
+
+    # ------------------------------------------------------------------ placement
+    def arguments(self, entry: _Entry, scope: Evaluator, semantics: TypeSemantics) -> TreeArguments:
+        """A resource body under the Terraform names its semantics use (one level evaluated at a
+        time, so that nested objects keep their lines); ``$parentId`` names its parent."""
+        paths = semantics.paths_for(INPUT_FORMAT, entry.kind) or {}
+        data: Mapping[str, Any] = entry.body
+        if entry.parent is not None:
+            data = {**entry.body, PARENT_ID: _ParentRef(entry.parent)}
+
+        def evaluate(node: Any) -> Any:
+            return node if isinstance(node, (dict, list)) else scope.value(node)
+
+        def describe(raw: Any, spelled: str) -> str:
+            if isinstance(raw, _ParentRef):
+                return f"{raw.entry.kind}/{raw.entry.name}"
+            return raw if isinstance(raw, str) else spelled
+
+        return TreeArguments(data, lambda path: paths.get(path, "location" if path == "location" else None),
+                             evaluate=evaluate, case_insensitive=True,
+                             unknown=lambda value: value.reason if isinstance(value, Unknown) else None,
+                             reference=lambda raw, path: self.referenced(raw, scope),
+                             describe=describe)
+
+    def placement(self, entry: _Entry, scope: Evaluator) -> Placement:
+        """Where a resource's data is: what its semantics' readers name (a workspace, a storage account,
+        its parent), else its own ``location`` (read in the scope its semantics give that argument),
+        else its parent's; a resource with none of them has no placement (``Placement()``)."""
+        semantics = location_semantics().for_format(INPUT_FORMAT, entry.kind)
+        context = _ResourceContext(self, entry, scope)
+        location_scope = None
+        if semantics is not None:
+            found = read_location(semantics, self.arguments(entry, scope, semantics), context,
+                                  skip=lambda reader: reader.argument == "location")
+            if found is not None:
+                return found
+            location_scope = next((r.scope for r in semantics.readers if r.argument == "location"), None)
+        raw = _ci(entry.body, "location")
+        if raw is not None:
+            value = scope.value(raw)
+            if isinstance(value, Unknown):
+                return Placement(unresolved=value.reason)
+            if isinstance(value, str) and value:
+                return Placement(names=(value,), scope=location_scope)
+            return Placement(unresolved=f"location {raw!r} is not a string")
+        if entry.parent is not None:
+            return self.located(entry.parent) or Placement()
+        return Placement()
+
+    def located(self, entry: _Entry) -> Placement | None:
+        """Where another resource is (its first instance), once per template; a cycle is unknown."""
+        memo = id(entry)
+        if memo in self._placements:
+            found = self._placements[memo]
+            return found if found is not None else Placement(
+                unresolved=f"{entry.kind}/{entry.name} depends on its own location")
+        self._placements[memo] = None
+        self._placements[memo] = found = self.placement(entry, entry.first_scope)
+        return found
+
+    # ------------------------------------------------------------------ resources
+    def build(self) -> None:
+        """One Resource per declaration and distinct placement; a copy of another resource of the
+        template is attached to it (SPEC §2), once however many declarations make it."""
+        owners: dict[int, list[int]] = {}
+        elsewhere: list[tuple[_Entry, Replica]] = []
+        for entry in self.entries:
+            start = len(self.resources)
+            elsewhere.extend(self.resource(entry))
+            owners[id(entry)] = list(range(start, len(self.resources)))
+        added: dict[int, list[Replica]] = {}
+        for target, replica in elsewhere:
+            for index in owners.get(id(target), []):
+                known = [dataclasses.replace(r, declared_at=None)
+                         for r in (*self.resources[index].replicas, *added.get(index, ()))]
+                if dataclasses.replace(replica, declared_at=None) not in known:
+                    added.setdefault(index, []).append(replica)
+        if added:
+            self.resources = [dataclasses.replace(r, replicas=(*r.replicas, *added.get(i, ())))
+                              for i, r in enumerate(self.resources)]
+
+    def resource(self, entry: _Entry) -> list[tuple[_Entry, Replica]]:
+        """The Resources of one declaration (one per distinct placement of its copy-loop instances);
+        returns the copies it declares of other resources of the template."""
+        body, kind = entry.body, entry.kind
+        copy = _mapping(_ci(body, "copy"))
+        count = entry.scope.value(_ci(copy, "count")) if copy else None
+        indexes: list[int | None]
+        if copy and isinstance(count, int) and 0 <= count <= MAX_COPY:
+            indexes = list(range(count))
+        else:
+            indexes = [None]
+        groups: dict[Placement, list[int | None]] = {}
+        scoped: dict[Placement, Evaluator] = {}
+        for index in indexes:
+            scope = entry.scope.with_copy_index(index) if copy else entry.scope
+            placement = self.placement(entry, scope)
+            groups.setdefault(placement, []).append(index)
+            scoped.setdefault(placement, scope)
+        address = f"{kind}/{entry.name}"
+        line = getattr(body, "line", None)
+        span = SourceSpan(self.source.path, line, getattr(body, "end_line", None) or line)
+        metadata = _mapping(_ci(body, "metadata"))
+        suppressions = metadata_suppressions(_mapping(_ci(metadata, "sovlint")).get("ignore"), span)
+        if line:
+            suppressions += comment_suppressions(self.source, line, span.end_line)
+        semantics = location_semantics().for_format(INPUT_FORMAT, kind)
+        elsewhere: list[tuple[_Entry, Replica]] = []
+        for placement, group in groups.items():
+            scope = scoped[placement]
+            attributes: dict[str, Any] = {}
+            replicas: list[Replica] = []
+            if semantics is not None:
+                arguments = self.arguments(entry, scope, semantics)
+                attributes.update(single_site(semantics, arguments))
+                for decl in copies(semantics, arguments, _ResourceContext(self, entry, scope)):
+                    where = placement if decl.placement.relative == SAME_AS_RESOURCE else decl.placement
+                    replica = as_replica(decl.via, where, SourceSpan(self.source.path, decl.line or line))
+                    if decl.of is None or decl.of is entry:
+                        replicas.append(replica)
+                    elif isinstance(decl.of, _Entry):
+                        elsewhere.append((decl.of, replica))
+                    # a copy of a resource the template does not declare is that resource's concern
+            if copy:
+                attributes["copy"] = str(_ci(copy, "name") or "")
+                if count is None or isinstance(count, Unknown):
+                    attributes["copy_count"] = "unknown"
+            api_version = _ci(body, "apiVersion")
+            if isinstance(api_version, str):
+                attributes["api_version"] = api_version
+            tags = {str(k): str(v) for k, v in _mapping(scope.value(_ci(body, "tags"))).items()
+                    if isinstance(v, (str, int, float, bool))}
+            instances = tuple(str(i) for i in group if i is not None) if copy else ()
+            self.resources.append(Resource(
+                address=address, resource_type=kind, source=span, input_format=INPUT_FORMAT,
+                provider=PROVIDER, tags=tags, replicas=tuple(replicas), attributes=attributes,
+                suppressions=suppressions, instances=instances, **location_fields(placement)))
+        return elsewhere
+
+
+class _ResourceContext:
+    """The interpreter's view of an ARM resource: its own placement, the template's other resources."""
+
+    def __init__(self, reader: _TemplateReader, entry: _Entry, scope: Evaluator):
+        self.reader = reader
+        self.entry = entry
+        self.scope = scope
+
+    def provider_location(self, zone: bool) -> Placement:
+        """ARM has no provider-wide region: the resource's own location (or its parent's)."""
+        raw = _ci(self.entry.body, "location")
+        if raw is None and self.entry.parent is not None:
+            return self.reader.located(self.entry.parent) or Placement(unresolved="no location is set")
+        value = self.scope.value(raw) if raw is not None else None
+        if isinstance(value, Unknown):
+            return Placement(unresolved=value.reason)
+        if isinstance(value, str) and value:
+            return Placement(names=(value,))
+        return Placement(unresolved="no location is set")
+
+    def locate(self, handle: Any) -> Placement | None:
+        """Where the resource a reference names is: a declaration of this template, or unknown for a
+        resource the template does not declare (``None``: this resource itself, or no resource)."""
+        if handle is OUTSIDE:
+            return Placement(unresolved="a resource this template does not declare: its location is unknown")
+        if not isinstance(handle, _Entry) or handle is self.entry:
+            return None
+        found = self.reader.located(handle)
+        if found is None or not (found.known or found.unresolved):
+            return Placement(unresolved=f"{handle.kind}/{handle.name} has no location")
+        return found
+
+    def peers(self, path: str, handle: Any) -> list[Placement]:
+        """ARM declares no global-database groups this way."""
+        return []
 
 
 def parameter_file_for(template: Path) -> Path | None:
@@ -691,6 +935,8 @@ def normalise_document(source: SourceDocuments, config: Config,
     reader = _TemplateReader(source, config)
     with allowance():  # one budget for everything the template's expressions build
         reader.read(template, Evaluator(template, parameter_values or {}, config))
+        reader.link_parents()
+        reader.build()
     return reader.resources
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Any, Protocol, Sequence
+from typing import Any, Callable, Protocol, Sequence
 
 from sovlint.model import Replica, SourceSpan
 from sovlint.placement.semantics import (ANY_REGION, NO_COPY, PROVIDER_REGION, PROVIDER_ZONE,
@@ -239,12 +239,23 @@ def fallback_placement(fallback: Fallback, context: Context, what: str) -> Place
     return Placement(relative=fallback.kind)  # paired-region, other-region, same-as-resource
 
 
-def place(semantics: TypeSemantics, args: Arguments, context: Context) -> Placement:
-    """Where a resource's data is: the first reader that is written, else the fallback."""
+def read_location(semantics: TypeSemantics, args: Arguments, context: Context,
+                  skip: Callable[[Reader], bool] = lambda reader: False) -> Placement | None:
+    """What the first written reader says (``None``: no reader is written); ``skip`` leaves some out."""
     for reader in semantics.readers:
+        if skip(reader):
+            continue
         found = _read(reader, args, context)
         if found is not None:
             return found
+    return None
+
+
+def place(semantics: TypeSemantics, args: Arguments, context: Context) -> Placement:
+    """Where a resource's data is: the first reader that is written, else the fallback."""
+    found = read_location(semantics, args, context)
+    if found is not None:
+        return found
     return fallback_placement(semantics.absent, context, semantics.resource_type)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -166,3 +168,113 @@ def test_a_long_evaluated_name_is_cut_in_the_address(tmp_path: Path) -> None:
     result = normalise("arm", path)
     long_name = [r.address for r in result.resources if r.address.endswith("\u2026")]
     assert len(long_name) == 1 and len(long_name[0]) < 1100
+
+
+# --------------------------------------------------------------------------- references between resources
+def _template(tmp_path: Path, resources: Sequence[Mapping[str, object]] | Mapping[str, object],
+              **extra: object) -> Path:
+    """A template file; ``resources`` keyed by symbolic name for languageVersion 2.0."""
+    path = tmp_path / "azuredeploy.json"
+    path.write_text(json.dumps({"resources": resources, **extra}, indent=1))
+    return path
+
+
+ACCOUNT: dict[str, object] = {"type": "Microsoft.Storage/storageAccounts", "name": "archive", "location": "eastus",
+           "sku": {"name": "Standard_ZRS"}}
+SERVER: dict[str, object] = {"type": "Microsoft.Sql/servers", "name": "sql", "location": "francecentral"}
+
+
+def _audited(endpoint: str) -> dict[str, object]:
+    return {"type": "Microsoft.Sql/servers/auditingSettings", "name": "sql/default",
+            "properties": {"state": "Enabled", "storageEndpoint": endpoint}}
+
+
+@pytest.mark.parametrize("endpoint", [
+    "[reference(resourceId('Microsoft.Storage/storageAccounts', 'archive'), '2023-01-01').primaryEndpoints.blob]",
+    "[variables('archive')]",  # a variable holding resourceId()
+    "/subscriptions/0000/resourceGroups/cases/providers/Microsoft.Storage/storageAccounts/archive",
+    "Microsoft.Storage/storageAccounts/archive",  # as dependsOn writes it
+    "https://archive.blob.core.windows.net/",
+    "archive",  # the name of one resource of the template
+])
+def test_a_reference_to_a_resource_of_the_template_is_where_it_is(tmp_path: Path, endpoint: str) -> None:
+    template = _template(tmp_path, [ACCOUNT, SERVER, _audited(endpoint)],
+                         variables={"archive": "[resourceId('Microsoft.Storage/storageAccounts', 'archive')]"})
+    resources = by_address(normalise("arm", template))
+    # the audit logs of the server are a copy of its data, in the account's region
+    server = resources["Microsoft.Sql/servers/sql"]
+    assert [(r.via, r.region, r.unresolved) for r in server.replicas] == [
+        ("SQL auditing logs (storage account)", "eastus", None)]
+    # the auditing settings, declared at the top with the server's name, are where the server is
+    assert resources["Microsoft.Sql/servers/auditingSettings/sql/default"].region == "francecentral"
+
+
+@pytest.mark.parametrize("endpoint", [
+    "[resourceId('other-group', 'Microsoft.Storage/storageAccounts', 'archive')]",  # another group
+    "/subscriptions/0000/resourceGroups/cases/providers/Microsoft.Storage/storageAccounts/elsewhere",
+    "https://elsewhere.blob.core.windows.net/",
+])
+def test_a_resource_the_template_does_not_declare_is_unknown_and_named(tmp_path: Path, endpoint: str) -> None:
+    resources = by_address(normalise("arm", _template(tmp_path, [ACCOUNT, SERVER, _audited(endpoint)])))
+    (replica,) = resources["Microsoft.Sql/servers/sql"].replicas
+    assert replica.region is None
+    assert replica.unresolved is not None and "this template does not declare" in replica.unresolved
+
+
+def test_a_disabled_audit_makes_no_copy(tmp_path: Path) -> None:
+    disabled = _audited("archive")
+    disabled["properties"] = {"state": "Disabled", "storageEndpoint": "archive"}
+    resources = by_address(normalise("arm", _template(tmp_path, [ACCOUNT, SERVER, disabled])))
+    assert resources["Microsoft.Sql/servers/sql"].replicas == ()
+
+
+def test_a_copy_declared_twice_is_reported_once(tmp_path: Path) -> None:
+    source: dict[str, object] = {**ACCOUNT, "name": "cases", "location": "francecentral"}
+    policy: dict[str, object] = {"type": "Microsoft.Storage/storageAccounts/objectReplicationPolicies",
+              "properties": {"sourceAccount": "cases", "destinationAccount": "archive"}}
+    template = _template(tmp_path, [source, ACCOUNT, {**policy, "name": "archive/default"},
+                                    {**policy, "name": "cases/default"}])
+    resources = by_address(normalise("arm", template))
+    assert [(r.via, r.region) for r in resources["Microsoft.Storage/storageAccounts/cases"].replicas] == [
+        ("blob object replication", "eastus")]
+    assert resources["Microsoft.Storage/storageAccounts/archive"].replicas == ()
+    # the policies are where their source account is
+    assert {r.region for r in normalise("arm", template).resources
+            if "objectReplicationPolicies" in r.resource_type} == {"francecentral"}
+
+
+def test_an_extension_resource_names_its_target_in_scope(tmp_path: Path) -> None:
+    workspace: dict[str, object] = {"type": "Microsoft.OperationalInsights/workspaces", "name": "logs", "location": "westeurope"}
+    setting: dict[str, object] = {"type": "Microsoft.Insights/diagnosticSettings", "name": "diag",
+               "scope": "[format('Microsoft.Sql/servers/{0}', 'sql')]",
+               "properties": {"workspaceId": "[resourceId('Microsoft.OperationalInsights/workspaces', 'logs')]"}}
+    resources = by_address(normalise("arm", _template(tmp_path, [SERVER, workspace, setting])))
+    assert resources["Microsoft.Insights/diagnosticSettings/diag"].region == "westeurope"
+    assert [(r.via, r.region) for r in resources["Microsoft.Sql/servers/sql"].replicas] == [
+        ("diagnostic logs (Log Analytics workspace)", "westeurope")]
+
+
+def test_resources_that_locate_each_other_are_unknown_not_a_loop(tmp_path: Path) -> None:
+    def setting(name: str, other: str) -> dict[str, object]:
+        return {"type": "Microsoft.Insights/diagnosticSettings", "name": name,
+                "properties": {"workspaceId": f"[resourceId('Microsoft.Insights/diagnosticSettings', '{other}')]"}}
+
+    resources = by_address(normalise("arm", _template(tmp_path, [setting("a", "b"), setting("b", "a")])))
+    assert all(r.region is None for r in resources.values())
+    assert any("depends on its own location" in u for r in resources.values() for u in r.unresolved)
+
+
+def test_a_location_set_is_read_in_the_scope_of_the_type(tmp_path: Path) -> None:
+    bot: dict[str, object] = {"type": "Microsoft.BotService/botServices", "name": "bot", "location": "global"}
+    (resource,) = normalise("arm", _template(tmp_path, [bot])).resources
+    assert (resource.region, resource.location_scope) == ("global", "bot-service")
+
+
+def test_a_symbolic_name_refers_to_its_resource(tmp_path: Path) -> None:
+    """languageVersion 2.0 (what Bicep compiles to): resources keyed by symbolic name."""
+    template = _template(tmp_path, {"archiveAccount": ACCOUNT, "sqlServer": SERVER,
+                                    "audit": _audited("[reference('archiveAccount').primaryEndpoints.blob]")},
+                         languageVersion="2.0")
+    resources = by_address(normalise("arm", template))
+    assert [(r.via, r.region) for r in resources["Microsoft.Sql/servers/sql"].replicas] == [
+        ("SQL auditing logs (storage account)", "eastus")]
