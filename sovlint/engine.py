@@ -387,6 +387,11 @@ def scan(paths: Sequence[Path], config: Config, explicit_files: bool = False,
 
     parse_cache.configure(config.cache)
     backend.configure(config.hcl_backend)
+    missing = backend.missing_forced_backend()
+    if missing is not None:
+        from sovlint.config import ConfigError
+
+        raise ConfigError(missing)
     terraform = sys.modules.get("sovlint.normalise.terraform")
     if terraform is not None:  # a scan reads the files as they are now
         terraform.forget_modules()
