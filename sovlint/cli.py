@@ -256,7 +256,7 @@ def _scan_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--max-file-size", type=click.IntRange(min=1), help="Skip files larger than this many bytes."),
         click.option("--no-cache", is_flag=True, help="Do not use the parse cache."),
         click.option("--hcl-backend", type=click.Choice(["auto", "hcl2", "treesitter"]),
-                     help="HCL parser: python-hcl2, tree-sitter (sovlint[fast]), or auto (default)."),
+                     help="HCL parser: treesitter, hcl2 (python-hcl2, the reference), or auto (default: tree-sitter where it loads)."),
     ])
 
 
