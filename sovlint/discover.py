@@ -106,6 +106,11 @@ def _excluded(rel: str, patterns: Iterable[str]) -> bool:
     return False
 
 
+def is_excluded(display: str, patterns: Iterable[str]) -> bool:
+    """Whether a display path matches an ``--exclude``/``exclude:`` glob (as the walk tests it)."""
+    return _excluded(display, patterns)
+
+
 _CFN_MARK = re.compile(rb"AWSTemplateFormatVersion|\"?Type\"?\s*:\s*[\"']?AWS::|Transform\"?\s*:\s*[\"']?AWS::Serverless")
 _ARM_MARK = re.compile(rb"schema\.management\.azure\.com/schemas/[^\"]*deploymentTemplate", re.I)
 _ARM_PARAMS_MARK = re.compile(rb"schema\.management\.azure\.com/schemas/[^\"]*deploymentParameters", re.I)

@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from sovlint.config import Config
 from sovlint.discover import (ARM, ARM_PARAMETERS, BICEP, CLOUDFORMATION, HELM_CHART, KUBERNETES,
                               KUSTOMIZATION, PLAN, TERRAFORM, TERRAFORM_JSON, TFVARS, UNREADABLE,
-                              SourceFile, discover, display_path)
+                              Discovery, SourceFile, discover, display_path)
 from sovlint.model import Finding, Resource, ScanError, Severity, SourceSpan
 from sovlint.parse_cache import real_path
 from sovlint.policy.load import Policy
@@ -477,11 +477,14 @@ Selection = Callable[[ScanPlan], ScanPlan]
 
 
 def scan(paths: Sequence[Path], config: Config, explicit_files: bool = False,
-         progress: Progress | None = None, selection: Selection | None = None) -> ScanResult:
+         progress: Progress | None = None, selection: Selection | None = None,
+         changed_since: str | None = None) -> ScanResult:
     """Run the whole pipeline on ``paths``; ``progress`` follows the work units.
 
-    ``selection`` narrows the plan to some roots (``--shard``,
-    ``--changed-since``); those are reported as a full scan reports them.
+    ``changed_since`` (a git revision) limits the scan to what the changes
+    since then can affect (:mod:`sovlint.changes`); ``selection`` narrows the
+    plan to some roots (``--shard``). Either way the roots scanned are
+    reported as a full scan reports them.
     """
     from sovlint import parse_cache
 
@@ -498,7 +501,10 @@ def scan(paths: Sequence[Path], config: Config, explicit_files: bool = False,
     if terraform is not None:  # a scan reads the files as they are now
         terraform.forget_modules()
     policies = select_policies(config)
-    found = discover(paths, config.exclude, config.max_file_size)
+    if changed_since is not None:
+        found = discover_changes(paths, config, changed_since)
+    else:
+        found = discover(paths, config.exclude, config.max_file_size)
     errors: list[ScanError] = [*found.errors, *found.skipped]
     plan = plan_scan(found.files, explicit_files)
     del found  # the plan keeps the display paths; the rest of the listing can go
@@ -526,6 +532,28 @@ def scan(paths: Sequence[Path], config: Config, explicit_files: bool = False,
     collect(plan.units, config, config.jobs, progress, review_unit)
     return reviewer.result(sorted({*reported_files.paths, *terraform_modules})
                            if terraform_modules else reported_files.paths)
+
+
+def discover_changes(paths: Sequence[Path], config: Config, ref: str) -> Discovery:
+    """The files a change since ``ref`` can affect, discovered as a walk of ``paths`` would
+    (everything, when sovlint's own inputs changed). ConfigError when git cannot tell."""
+    from sovlint.changes import (ChangesError, GitReferences, affected_files, changes_since,
+                                 discover_affected)
+    from sovlint.config import ConfigError
+
+    first = Path(paths[0]) if paths else Path(".")
+    where = str(first if first.is_dir() else first.parent)
+    try:
+        changes = changes_since(ref, where)
+        references = GitReferences(changes.repository)
+    except ChangesError as exc:
+        raise ConfigError(str(exc)) from None
+    inputs = [p for p in (config.config_file, config.baseline) if p]
+    inputs += [*config.policies, *config.catalog, *config.var_files]
+    affected = affected_files(changes, references, inputs)
+    if affected.everything:
+        return discover(paths, config.exclude, config.max_file_size)
+    return discover_affected(paths, affected.files, config.exclude, config.max_file_size)
 
 
 def _in_terraform_modules(path: str) -> bool:

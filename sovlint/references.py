@@ -27,25 +27,23 @@ import json
 import os
 import re
 from dataclasses import dataclass
-from typing import Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 
 @dataclass(frozen=True)
 class ReferenceFinder:
-    """How one input kind names the local directories it reads."""
+    """How one input kind names the local directories (or files) it reads."""
 
     kind: str
     #: whether a file (by its name) may hold references of this kind
     holds: Callable[[str], bool]
     #: byte strings that every file with a reference contains (all of them): a quick
-    #: test before reading a file in full, and the patterns of ``git grep -F``
+    #: test before a file is read in full
     needles: tuple[bytes, ...]
     #: (file name, content) -> the referenced paths as written, relative to the file's directory
     targets: Callable[[str, bytes], list[str]]
-    #: whether the referencing directory is a root of evaluation that takes the target in
-    #: (Terraform evaluates a called module through its caller); False for references
-    #: that only make the target an input (a kustomize base is still built on its own)
-    evaluates_target: bool = True
+    #: ``git grep`` path specifications of the files that may hold such references
+    pathspecs: tuple[str, ...] = ()
 
 
 # ----- Terraform: module blocks with a local source -----
@@ -150,72 +148,121 @@ def _is_terraform(name: str) -> bool:
     return name.endswith((".tf", ".tf.json"))
 
 
-# ----- kustomize: local resources, bases and components -----
+# ----- kustomize: local resources, bases and components; every path it reads -----
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 
-def _kustomize_targets(name: str, data: bytes) -> list[str]:
+def _yaml_mapping(data: bytes) -> dict[str, Any]:
     import yaml
 
     try:
         document = yaml.safe_load(data)
     except (yaml.YAMLError, RecursionError, ValueError):
-        return []
-    if not isinstance(document, dict):
-        return []
-    found = []
-    for key in ("resources", "bases", "components"):
-        entries = document.get(key)
-        for entry in entries if isinstance(entries, list) else ():
-            if isinstance(entry, str) and "://" not in entry and not entry.startswith("/") \
-                    and "?ref=" not in entry and not entry.startswith(("github.com/", "git@")):
-                found.append(entry)
+        return {}
+    return document if isinstance(document, dict) else {}
+
+
+def _local(entry: object) -> bool:
+    return isinstance(entry, str) and 0 < len(entry) <= 1024 and "://" not in entry \
+        and "\0" not in entry and not entry.startswith(("/", "github.com/", "git@")) \
+        and "?ref=" not in entry
+
+
+def _kustomize_bases(name: str, data: bytes) -> list[str]:
+    """The local ``resources``/``bases`` entries: a directory among them is a base, built
+    through this kustomization."""
+    document = _yaml_mapping(data)
+    entries = [e for key in ("resources", "bases") for e in document.get(key) or ()
+               if isinstance(document.get(key), list)]
+    return [e for e in entries if _local(e)]
+
+
+def _kustomize_inputs(name: str, data: bytes) -> list[str]:
+    """Every local path a kustomization may read (any string of it that is one)."""
+    found: list[str] = []
+    stack: list[Any] = [_yaml_mapping(data)]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _local(item):
+                found.append(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
+def _is_kustomization(name: str) -> bool:
+    return name in KUSTOMIZATION_NAMES
+
+
+# ----- Helm: a chart reads its own tree and its file:// dependencies -----
+
+def _chart_dependencies(name: str, data: bytes) -> list[str]:
+    dependencies = _yaml_mapping(data).get("dependencies")
+    found = ["."]
+    for dependency in dependencies if isinstance(dependencies, list) else ():
+        repository = dependency.get("repository") if isinstance(dependency, dict) else None
+        if isinstance(repository, str) and repository.startswith("file://"):
+            found.append(repository[len("file://"):])
     return found
 
 
 #: Every kind of reference, by name. A new input kind adds its finder here.
 FINDERS: Mapping[str, ReferenceFinder] = {
-    "terraform": ReferenceFinder("terraform", _is_terraform, (b"module", b'".'), _terraform_targets),
-    "kustomize": ReferenceFinder("kustomize", lambda name: name in KUSTOMIZATION_NAMES, (b"",),
-                                 _kustomize_targets, evaluates_target=False),
+    "terraform": ReferenceFinder("terraform", _is_terraform, (b"module", b'".'), _terraform_targets,
+                                 ("*.tf", "*.tf.json")),
+    "kustomize": ReferenceFinder("kustomize", _is_kustomization, (), _kustomize_bases,
+                                 tuple(f"*{n}" for n in KUSTOMIZATION_NAMES)),
+    "kustomize-input": ReferenceFinder("kustomize-input", _is_kustomization, (), _kustomize_inputs,
+                                       tuple(f"*{n}" for n in KUSTOMIZATION_NAMES)),
+    "helm": ReferenceFinder("helm", lambda name: name == "Chart.yaml", (), _chart_dependencies,
+                            ("*Chart.yaml",)),
 }
 
 
-def finder_for(name: str) -> ReferenceFinder | None:
-    """The finder whose files include a file of this name."""
-    for finder in FINDERS.values():
-        if finder.holds(name):
-            return finder
-    return None
+def finders_for(name: str) -> list[ReferenceFinder]:
+    """The finders whose files include a file of this name."""
+    return [finder for finder in FINDERS.values() if finder.holds(name)]
 
 
 class ReferenceGraph:
-    """Directories (real paths) and the directories they reference, by kind."""
+    """Directories (real paths) and the paths they reference, by kind of reference."""
 
     def __init__(self) -> None:
         self._targets: dict[str, dict[str, set[str]]] = {}  # kind -> source -> targets
-        self._sources: dict[str, set[str]] = {}  # target -> sources (every kind)
+        self._sources: dict[str, dict[str, set[str]]] = {}  # kind -> target -> sources
 
-    def add(self, kind: str, source: str, target: str) -> None:
-        """Record that directory ``source`` references directory ``target``."""
-        if source == target:
+    def add(self, kind: str, source: str, target: str | None = None) -> None:
+        """Record that directory ``source`` references ``target`` (``None``: holds references
+        of that kind, maybe none)."""
+        self._targets.setdefault(kind, {}).setdefault(source, set())
+        if target is None or target == source:
             return
-        self._targets.setdefault(kind, {}).setdefault(source, set()).add(target)
-        self._sources.setdefault(target, set()).add(source)
+        self._targets[kind][source].add(target)
+        self._sources.setdefault(kind, {}).setdefault(target, set()).add(source)
 
-    def add_file(self, path: str, data: bytes) -> None:
-        """Record the references of one file (its finder chosen by its name)."""
+    def add_file(self, path: str, data: bytes, kinds: Iterable[str] | None = None) -> None:
+        """Record the references of one file (its finders chosen by its name)."""
         name = os.path.basename(path)
-        finder = finder_for(name)
-        if finder is None or not all(needle in data for needle in finder.needles):
-            return
         directory = os.path.dirname(os.path.realpath(path))
-        for target in finder.targets(name, data):
-            self.add(finder.kind, directory, os.path.realpath(os.path.join(directory, target)))
+        for finder in finders_for(name):
+            if kinds is not None and finder.kind not in kinds:
+                continue
+            if not all(needle in data for needle in finder.needles):
+                continue
+            self.add(finder.kind, directory)
+            for target in finder.targets(name, data):
+                self.add(finder.kind, directory, os.path.realpath(os.path.join(directory, target)))
+
+    def roots(self, kind: str) -> list[str]:
+        """Every directory that holds references of ``kind`` (with or without targets)."""
+        return sorted(self._targets.get(kind, {}))
 
     def targets(self, source: str, kind: str) -> set[str]:
-        """The directories ``source`` references directly with references of ``kind``."""
+        """The paths ``source`` references directly with references of ``kind``."""
         return set(self._targets.get(kind, {}).get(source, ()))
 
     def referenced(self, directories: Iterable[str], kind: str) -> set[str]:
@@ -224,19 +271,20 @@ class ReferenceGraph:
         edges = self._targets.get(kind, {})
         return {t for source in among for t in edges.get(source, ()) if t in among and t != source}
 
-    def dependents(self, directories: Iterable[str]) -> set[str]:
+    def dependents(self, directories: Iterable[str], kind: str) -> set[str]:
         """``directories`` and every directory that references one of them, at any depth."""
+        sources = self._sources.get(kind, {})
         found = set(directories)
         pending = list(found)
         while pending:
-            for source in self._sources.get(pending.pop(), ()):
+            for source in sources.get(pending.pop(), ()):
                 if source not in found:
                     found.add(source)
                     pending.append(source)
         return found
 
     def reachable(self, directory: str, kind: str) -> set[str]:
-        """``directory`` and every directory it references through ``kind``, at any depth."""
+        """``directory`` and every path it references through ``kind``, at any depth."""
         edges = self._targets.get(kind, {})
         found = {directory}
         pending = [directory]
@@ -252,7 +300,7 @@ def read_references(paths: Iterable[str], graph: ReferenceGraph | None = None) -
     """The graph of the references held by ``paths`` (files that cannot be read hold none)."""
     graph = graph if graph is not None else ReferenceGraph()
     for path in paths:
-        if finder_for(os.path.basename(path)) is None:
+        if not finders_for(os.path.basename(path)):
             continue
         try:
             with open(path, "rb") as handle:

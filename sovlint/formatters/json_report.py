@@ -90,5 +90,10 @@ def document(result: ScanResult) -> dict[str, Any]:
 
 
 def render(result: ScanResult, options: dict[str, Any]) -> str:
-    """Serialise deterministically."""
-    return json.dumps(document(result), indent=2, ensure_ascii=False) + "\n"
+    """Serialise deterministically (a ``--shard`` job's report also has its ``shard`` section)."""
+    data = document(result)
+    if options.get("shard") is not None:
+        from sovlint.shards import shard_section
+
+        data["shard"] = shard_section(result, options["shard"])
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
