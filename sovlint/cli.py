@@ -194,7 +194,7 @@ def _scan_flags(kwargs: dict[str, Any]) -> dict[str, Any]:
     if kwargs.get("baseline"):
         flags["baseline"] = kwargs["baseline"]
     if kwargs.get("jobs") is not None:
-        flags["jobs"] = kwargs["jobs"] or (os.cpu_count() or 1)
+        flags["jobs"] = kwargs["jobs"]  # 0: one per usable core
     if kwargs.get("no_inline_suppressions"):
         flags["inline_suppressions"] = False
     if kwargs.get("require_suppression_reason"):
@@ -252,7 +252,8 @@ def _scan_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--var", multiple=True, metavar="NAME=VALUE", help="Set a Terraform variable."),
         click.option("--var-file", multiple=True, type=click.Path(path_type=Path), help="Terraform variables file."),
         click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable)."),
-        click.option("--jobs", "-j", type=click.IntRange(min=0), help="Worker processes (0 = one per core)."),
+        click.option("--jobs", "-j", type=click.IntRange(min=0),
+                     help="Worker processes (default 0: one per core; 1: none)."),
         click.option("--max-file-size", type=click.IntRange(min=1), help="Skip files larger than this many bytes."),
         click.option("--no-cache", is_flag=True, help="Do not use the parse cache."),
         click.option("--hcl-backend", type=click.Choice(["auto", "hcl2", "treesitter"]),

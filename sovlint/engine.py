@@ -339,7 +339,7 @@ def collect(units: Sequence[WorkUnit], config: Config, jobs: int,
     futures: dict[Any, list[int]] = {}
     import concurrent.futures as cf
 
-    if jobs > 1 and len(others) > 1:
+    if jobs > 1 and len(others) >= UNITS_PER_WORKER * jobs:
         import multiprocessing
 
         context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
@@ -366,6 +366,20 @@ def collect(units: Sequence[WorkUnit], config: Config, jobs: int,
             threads.shutdown()
     return [r if r is not None else UnitResult() for r in kept]
 
+
+def worker_count(jobs: int) -> int:
+    """``--jobs``: 0 is one per core this process may run on (its CPU affinity, so that a
+    container or ``taskset`` limit is honoured)."""
+    if jobs > 0:
+        return jobs
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
+#: Fewest units per worker for worker processes to start (below it one process is quicker).
+UNITS_PER_WORKER = 2
 
 #: Units whose work is an external renderer's (run in threads, ``jobs`` at a time).
 RENDERED = frozenset({HELM_CHART, KUSTOMIZATION, BICEP})
@@ -529,7 +543,7 @@ def scan(paths: Sequence[Path], config: Config, explicit_files: bool = False,
                           and r.source.path.endswith((".tfvars", ".tfvars.json")))],
                      result.errors)
 
-    collect(plan.units, config, config.jobs, progress, review_unit)
+    collect(plan.units, config, worker_count(config.jobs), progress, review_unit)
     return reviewer.result(sorted({*reported_files.paths, *terraform_modules})
                            if terraform_modules else reported_files.paths)
 

@@ -44,6 +44,9 @@ class ReferenceFinder:
     targets: Callable[[str, bytes], list[str]]
     #: ``git grep`` path specifications of the files that may hold such references
     pathspecs: tuple[str, ...] = ()
+    #: whether every directory with such a file is listed by :meth:`ReferenceGraph.roots`,
+    #: references or not (kustomizations, charts: few; not every Terraform directory)
+    listed: bool = False
 
 
 # ----- Terraform: module blocks with a local source -----
@@ -217,9 +220,9 @@ FINDERS: Mapping[str, ReferenceFinder] = {
     "kustomize": ReferenceFinder("kustomize", _is_kustomization, (), _kustomize_bases,
                                  tuple(f"*{n}" for n in KUSTOMIZATION_NAMES)),
     "kustomize-input": ReferenceFinder("kustomize-input", _is_kustomization, (), _kustomize_inputs,
-                                       tuple(f"*{n}" for n in KUSTOMIZATION_NAMES)),
+                                       tuple(f"*{n}" for n in KUSTOMIZATION_NAMES), listed=True),
     "helm": ReferenceFinder("helm", lambda name: name == "Chart.yaml", (), _chart_dependencies,
-                            ("*Chart.yaml",)),
+                            ("*Chart.yaml",), listed=True),
 }
 
 
@@ -234,14 +237,17 @@ class ReferenceGraph:
     def __init__(self) -> None:
         self._targets: dict[str, dict[str, set[str]]] = {}  # kind -> source -> targets
         self._sources: dict[str, dict[str, set[str]]] = {}  # kind -> target -> sources
+        self._listed: dict[str, set[str]] = {}  # kind -> directories holding such files
 
     def add(self, kind: str, source: str, target: str | None = None) -> None:
-        """Record that directory ``source`` references ``target`` (``None``: holds references
-        of that kind, maybe none)."""
-        self._targets.setdefault(kind, {}).setdefault(source, set())
-        if target is None or target == source:
+        """Record that directory ``source`` references ``target`` (``None``: holds files of
+        that kind, maybe without references: listed by :meth:`roots`)."""
+        if target is None:
+            self._listed.setdefault(kind, set()).add(source)
             return
-        self._targets[kind][source].add(target)
+        if target == source:
+            return
+        self._targets.setdefault(kind, {}).setdefault(source, set()).add(target)
         self._sources.setdefault(kind, {}).setdefault(target, set()).add(source)
 
     def add_file(self, path: str, data: bytes, kinds: Iterable[str] | None = None) -> None:
@@ -253,13 +259,14 @@ class ReferenceGraph:
                 continue
             if not all(needle in data for needle in finder.needles):
                 continue
-            self.add(finder.kind, directory)
+            if finder.listed:
+                self.add(finder.kind, directory)
             for target in finder.targets(name, data):
                 self.add(finder.kind, directory, os.path.realpath(os.path.join(directory, target)))
 
     def roots(self, kind: str) -> list[str]:
-        """Every directory that holds references of ``kind`` (with or without targets)."""
-        return sorted(self._targets.get(kind, {}))
+        """Every directory with a file of ``kind`` (a listed kind), references or not."""
+        return sorted(self._listed.get(kind, set()) | set(self._targets.get(kind, {})))
 
     def targets(self, source: str, kind: str) -> set[str]:
         """The paths ``source`` references directly with references of ``kind``."""
