@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from sovlint.discover import SKIP_DIRS, Discovery, discover, display_path, is_excluded
-from sovlint.references import FINDERS, KUSTOMIZATION_NAMES, ReferenceGraph, finders_for
+from sovlint.references import FINDERS, ReferenceGraph, evaluating, finders_for
 
 TERRAFORM_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json")
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json", ".template", ".bicep")
@@ -132,14 +132,16 @@ class GitReferences:
             for source in sources:
                 target = os.path.realpath(os.path.join(directory, source))
                 self._candidates.setdefault(target, set()).add(path)
-        for kind in ("kustomize", "helm"):
-            listed = _git(repository, "ls-files", "-z", "--cached", "--others", "--exclude-standard",
-                          "--", *FINDERS[kind].pathspecs)
-            for name in sorted(set(listed.split("\0"))):
-                path = os.path.join(repository, name)
-                if name and finders_for(os.path.basename(path)):
-                    self._read(path, kinds=[f.kind for f in finders_for(os.path.basename(path))
-                                            if f.kind != "terraform"])
+        # every other kind of reference is held by few files (kustomizations, charts,
+        # Terragrunt units...): read them all
+        pathspecs = sorted({s for f in FINDERS.values() if f.kind != "terraform" for s in f.pathspecs})
+        listed = _git(repository, "ls-files", "-z", "--cached", "--others", "--exclude-standard",
+                      "--", *pathspecs) if pathspecs else ""
+        for name in sorted(set(listed.split("\0"))):
+            path = os.path.join(repository, name)
+            kinds = [f.kind for f in finders_for(os.path.basename(path)) if f.kind != "terraform"]
+            if name and kinds:
+                self._read(path, kinds=kinds)
 
     def _read(self, path: str, kinds: Iterable[str]) -> None:
         try:
@@ -165,13 +167,15 @@ class GitReferences:
                 self._read(path, ["terraform"])
 
     def terraform_dependents(self, seeds: Iterable[str]) -> set[str]:
-        """The seed directories and every directory that calls one of them, at any depth."""
+        """The seed directories and every directory that calls or deploys one of them, at
+        any depth."""
+        kinds = evaluating("terraform")
         found = set(seeds)
         pending = list(found)
         while pending:
             directory = pending.pop()
             self.confirm_callers([directory])
-            for caller in self.graph.dependents([directory], "terraform"):
+            for caller in self.graph.dependents([directory], *kinds):
                 if caller not in found:
                     found.add(caller)
                     pending.append(caller)
@@ -184,7 +188,7 @@ class GitReferences:
         while pending:
             current = pending.pop()
             self.confirm_directory(current)
-            for target in self.graph.targets(current, "terraform"):
+            for target in self.graph.reachable(current, *evaluating("terraform")) - {current}:
                 if target not in found:
                     found.add(target)
                     pending.append(target)
@@ -192,9 +196,11 @@ class GitReferences:
 
 
 def _listed(directory: str, suffixes: tuple[str, ...]) -> list[str]:
+    """The files of a directory with one of ``suffixes``, or that hold references (a
+    kustomization, a chart, the file of another kind of input)."""
     try:
         return [os.path.join(directory, name) for name in sorted(os.listdir(directory))
-                if name.endswith(suffixes) or name in KUSTOMIZATION_NAMES]
+                if name.endswith(suffixes) or finders_for(name)]
     except OSError:
         return []
 

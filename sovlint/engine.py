@@ -255,10 +255,12 @@ class ScanPlan:
 
     def modules_read(self, units: Iterable[WorkUnit]) -> set[str]:
         """The Terraform directories (real paths) that these root units read, themselves included."""
+        from sovlint.references import evaluating
+
+        kinds = evaluating(TERRAFORM)
         found: set[str] = set()
         for unit in units:
-            if unit.kind == TERRAFORM:
-                found |= self.graph.reachable(real_path(unit.path), "terraform")
+            found |= self.graph.reachable(real_path(unit_directory(unit)), *kinds)
         return found
 
     def select(self, units: Sequence[WorkUnit], extra_reported: Iterable[str] = ()) -> ScanPlan:
@@ -285,19 +287,23 @@ REFERENCING = frozenset({TERRAFORM, TERRAFORM_JSON, KUSTOMIZATION, HELM_CHART})
 
 def plan_scan(files: Sequence[SourceFile], explicit_files: bool) -> ScanPlan:
     """The work units of a scan, its roots only, and what it reports."""
-    from sovlint.references import read_references
+    from sovlint.references import FINDERS, read_references
 
     units = plan_units(files, explicit_files)
     graph = read_references(f.location for f in files if f.format in REFERENCING)
     # every planned file is reported, also those of directories evaluated through their callers
     reported = ReportedFiles(d for u in units for d in u.reported)
     terraform = [u for u in units if u.kind == TERRAFORM]
-    called = graph.referenced((real_path(u.path) for u in terraform), "terraform")
-    kustomizations = [real_path(unit_directory(u)) for u in units if u.kind == KUSTOMIZATION]
-    bases = graph.referenced(kustomizations, "kustomize")
-    roots = [u for u in units
-             if not (u.kind == TERRAFORM and real_path(u.path) in called)
-             and not (u.kind == KUSTOMIZATION and real_path(unit_directory(u)) in bases)]
+    # directories evaluated through another scanned one (a called module, a kustomize base,
+    # the module of a Terragrunt unit...) are not roots: {format: real paths}
+    through: dict[str, set[str]] = {}
+    scanned = {real_path(unit_directory(u)) for u in units}
+    for finder in FINDERS.values():
+        if finder.evaluates is not None:
+            candidates = [real_path(unit_directory(u)) for u in units if u.kind == finder.evaluates]
+            through.setdefault(finder.evaluates, set()).update(
+                graph.referenced(candidates, finder.kind, sources=scanned))
+    roots = [u for u in units if real_path(unit_directory(u)) not in through.get(u.kind, ())]
     return ScanPlan(roots, reported, graph, terraform, explicit_files)
 
 

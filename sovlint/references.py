@@ -47,6 +47,10 @@ class ReferenceFinder:
     #: whether every directory with such a file is listed by :meth:`ReferenceGraph.roots`,
     #: references or not (kustomizations, charts: few; not every Terraform directory)
     listed: bool = False
+    #: the discovered format of the directories this reference makes evaluated through the
+    #: referencing one, not as roots of their own (``terraform``: a called module, or the
+    #: module a Terragrunt unit deploys; ``kustomization``: a base); ``None``: only an input
+    evaluates: str | None = None
 
 
 # ----- Terraform: module blocks with a local source -----
@@ -216,9 +220,9 @@ def _chart_dependencies(name: str, data: bytes) -> list[str]:
 #: Every kind of reference, by name. A new input kind adds its finder here.
 FINDERS: Mapping[str, ReferenceFinder] = {
     "terraform": ReferenceFinder("terraform", _is_terraform, (b"module", b'".'), _terraform_targets,
-                                 ("*.tf", "*.tf.json")),
+                                 ("*.tf", "*.tf.json"), evaluates="terraform"),
     "kustomize": ReferenceFinder("kustomize", _is_kustomization, (), _kustomize_bases,
-                                 tuple(f"*{n}" for n in KUSTOMIZATION_NAMES)),
+                                 tuple(f"*{n}" for n in KUSTOMIZATION_NAMES), evaluates="kustomization"),
     "kustomize-input": ReferenceFinder("kustomize-input", _is_kustomization, (), _kustomize_inputs,
                                        tuple(f"*{n}" for n in KUSTOMIZATION_NAMES), listed=True),
     "helm": ReferenceFinder("helm", lambda name: name == "Chart.yaml", (), _chart_dependencies,
@@ -272,35 +276,45 @@ class ReferenceGraph:
         """The paths ``source`` references directly with references of ``kind``."""
         return set(self._targets.get(kind, {}).get(source, ()))
 
-    def referenced(self, directories: Iterable[str], kind: str) -> set[str]:
-        """Those of ``directories`` that another of them references (by ``kind``)."""
+    def referenced(self, directories: Iterable[str], kind: str,
+                   sources: Iterable[str] | None = None) -> set[str]:
+        """Those of ``directories`` that another of them (or of ``sources``) references by ``kind``."""
         among = set(directories)
         edges = self._targets.get(kind, {})
-        return {t for source in among for t in edges.get(source, ()) if t in among and t != source}
+        origins = among if sources is None else set(sources)
+        return {t for source in origins for t in edges.get(source, ()) if t in among and t != source}
 
-    def dependents(self, directories: Iterable[str], kind: str) -> set[str]:
-        """``directories`` and every directory that references one of them, at any depth."""
-        sources = self._sources.get(kind, {})
+    def dependents(self, directories: Iterable[str], *kinds: str) -> set[str]:
+        """``directories`` and every directory that references one of them through one of
+        ``kinds``, at any depth."""
         found = set(directories)
         pending = list(found)
         while pending:
-            for source in sources.get(pending.pop(), ()):
-                if source not in found:
-                    found.add(source)
-                    pending.append(source)
+            directory = pending.pop()
+            for kind in kinds:
+                for source in self._sources.get(kind, {}).get(directory, ()):
+                    if source not in found:
+                        found.add(source)
+                        pending.append(source)
         return found
 
-    def reachable(self, directory: str, kind: str) -> set[str]:
-        """``directory`` and every path it references through ``kind``, at any depth."""
-        edges = self._targets.get(kind, {})
+    def reachable(self, directory: str, *kinds: str) -> set[str]:
+        """``directory`` and every path it references through one of ``kinds``, at any depth."""
         found = {directory}
         pending = [directory]
         while pending:
-            for target in edges.get(pending.pop(), ()):
-                if target not in found:
-                    found.add(target)
-                    pending.append(target)
+            current = pending.pop()
+            for kind in kinds:
+                for target in self._targets.get(kind, {}).get(current, ()):
+                    if target not in found:
+                        found.add(target)
+                        pending.append(target)
         return found
+
+
+def evaluating(fmt: str) -> tuple[str, ...]:
+    """The kinds of reference through which directories of format ``fmt`` are evaluated."""
+    return tuple(f.kind for f in FINDERS.values() if f.evaluates == fmt)
 
 
 def read_references(paths: Iterable[str], graph: ReferenceGraph | None = None) -> ReferenceGraph:
