@@ -106,9 +106,8 @@ def run_unit(unit: WorkUnit, config: Config, skip_dirs: frozenset[str] = frozens
         result = UnitResult()
         for display in unit.reported:
             result.failures.append((display, None, message))
-        if detail:
+        if detail:  # --debug: the trace, written by the process that reviews the results
             result.errors.append(ScanError(unit.path, detail))
-            sys.stderr.write(f"sovlint: {unit.path}: {message}\n{detail}")  # --debug: the trace
         return result
 
 
@@ -537,6 +536,11 @@ def scan(paths: Sequence[Path], config: Config, explicit_files: bool = False,
     terraform_modules: set[str] = set()
 
     def review_unit(unit: WorkUnit, result: UnitResult) -> None:
+        if config.debug:  # a unit that crashed (maybe in a worker process): its trace
+            for error in result.errors:
+                if error.message.startswith("Traceback"):
+                    message = next((m for _, _, m in result.failures), "internal error")
+                    sys.stderr.write(f"sovlint: {unit.path}: {message}\n{error.message}")
         raw = list(result.resources)
         for path, line, message in result.failures:
             raw.append(_failure_resource(path, line, message))
