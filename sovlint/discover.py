@@ -13,7 +13,6 @@ import fnmatch
 import os
 import re
 import stat
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -52,8 +51,8 @@ class SourceFile:
 
     def __init__(self, path: str | os.PathLike[str], display: str, format: str) -> None:
         location = os.fspath(path)
-        self.display = sys.intern(display)
-        self.location = self.display if location == display else location  # one string when alike
+        self.display = display
+        self.location = display if location == display else location  # one string when alike
         self.format = format
 
     @property

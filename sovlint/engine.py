@@ -232,6 +232,11 @@ class ReportedFiles:
     def __len__(self) -> int:
         return len(self.paths)
 
+    def canonical(self, path: str) -> str:
+        """The string object kept for ``path`` (the path itself when not reported)."""
+        index = bisect.bisect_left(self.paths, path)
+        return self.paths[index] if index < len(self.paths) and self.paths[index] == path else path
+
 
 @dataclass
 class ScanPlan:
@@ -529,8 +534,9 @@ def scan(paths: Sequence[Path], config: Config, explicit_files: bool = False,
     del found  # the plan keeps the display paths; the rest of the listing can go
     if selection is not None:
         plan = selection(plan)
+    plan.graph, plan.terraform = ReferenceGraph(), []  # decided: let their memory serve the rest
     cached_catalog(config.catalog)  # loaded once, before worker processes fork
-    reviewer = Reviewer(config, policies)
+    reviewer = Reviewer(config, policies, plan.reported.canonical)
     reviewer.add([], errors)
     reported_files = plan.reported
     terraform_modules: set[str] = set()
@@ -592,7 +598,8 @@ class Reviewer:
     units of ``scan`` as they finish, or the live review of ``sovlint aws``.
     """
 
-    def __init__(self, config: Config, policies: Sequence[Policy]) -> None:
+    def __init__(self, config: Config, policies: Sequence[Policy],
+                 canonical: Callable[[str], str] | None = None) -> None:
         from sovlint.remediation import load_alternatives
         from sovlint.resolve import DataClassSettings
         from sovlint.results import ResultStore
@@ -608,7 +615,7 @@ class Reviewer:
                                              require_reason=config.require_reason)
         self.baseline = read_baseline(Path(config.baseline)) if config.baseline else frozenset()
         self.alternatives = load_alternatives()
-        self.store = ResultStore()
+        self.store = ResultStore(canonical)
         self._broken: set[str] = set()
         self._failures: set[tuple[str, int | None, str]] = set()
 

@@ -43,7 +43,7 @@ _scan_stamps: dict[str, tuple[int, int] | None] = {}
 
 
 _real_paths_this_scan: dict[str, str] = {}
-MAX_REAL_PATHS = 4096
+MAX_REAL_PATHS = 1024
 
 
 def configure(disk: bool) -> None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import sys
 import tempfile
 from array import array
 from typing import Any, Callable, Generic, Iterable, Iterator, Sequence, TypeVar, overload
@@ -198,14 +197,16 @@ def _encoded(record: Resource | Finding | ScanError) -> str:
 class ResultStore:
     """Resources, findings and errors of a scan (or of merged scans), deduplicated."""
 
-    def __init__(self) -> None:
+    def __init__(self, canonical: Callable[[str], str] | None = None) -> None:
+        """``canonical`` maps a path to the one string object kept for it (by default, the
+        first one seen): the store keeps a path per record, not a string."""
         self.resources: SortedRecords[Resource] = SortedRecords(decode_resource, resource_order)
         self.findings: SortedRecords[Finding] = SortedRecords(decode_finding, finding_order)
         self._errors: dict[str, ScanError] = {}
-
-    @staticmethod
-    def _path(path: str) -> str:
-        return sys.intern(path)  # one string object per file (discovery interns them too)
+        if canonical is None:
+            seen: dict[str, str] = {}
+            canonical = lambda path: seen.setdefault(path, path)  # noqa: E731
+        self._path = canonical
 
     def add_resource(self, resource: Resource) -> None:
         """Keep a resource (the same one kept twice is listed once)."""
