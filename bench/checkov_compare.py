@@ -364,7 +364,7 @@ def main() -> int:
     staged = stage(corpus, work)
     results: list[Result] = []
     for fw in FRAMEWORKS:
-        if not getattr(args, f"skip_{fw}"):
+        if not getattr(args, f"skip_{fw}".replace("-", "_")):
             results.append(bench_framework(fw, work / fw, staged[fw], exe, args.checkov_venv, args.runs,
                                            work if args.keep else None))
 
