@@ -88,6 +88,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--skip-hcl2", action="store_true", help="skip (a) and the hcl2 scan of (b)")
     parser.add_argument("--skip-floor", action="store_true", help="skip (a) and (b)")
+    parser.add_argument("--skip-jobs", action="store_true", help="skip (d)")
     parser.add_argument("--scales", default="1,4,16")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     args = parser.parse_args()
@@ -164,14 +165,14 @@ def main() -> None:
             print("    (target: 16x peak RSS <= 1.25x the 1x figure)")
 
         # (d) --jobs
-        for jobs in ("1", "0"):
+        for jobs in (() if args.skip_jobs else ("1", "0")):
             command = sovlint("scan", str(corpus), "--no-cache", "-q", "--jobs", jobs)
             times = [run(command, builtin, work) for _ in range(args.runs)]
             show(f"(d) cold Terraform part, --jobs {jobs}, median of {args.runs}", command,
                  f"{statistics.median(times):.2f} s")
         warm = {**env, "SOVLINT_CACHE_DIR": str(work / "warm-cache")}
         one_file = corpus / PRE_COMMIT_FILE
-        for jobs in ("1", "0"):
+        for jobs in (() if args.skip_jobs else ("1", "0")):
             command = sovlint("scan", str(one_file), "-q", "--no-cache", "--jobs", jobs)
             times = [run(command, builtin, work) for _ in range(5)]
             show(f"(d) pre-commit, one file, cold, --jobs {jobs}, median of 5", command,

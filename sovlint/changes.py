@@ -77,67 +77,67 @@ class ChangeSet:
     changed: list[str]
 
 
-def changes_since(ref: str, where: str) -> ChangeSet:
-    """The files changed between the merge base of ``ref`` and ``HEAD``, and the working tree."""
-    repository = _git(where, "rev-parse", "--show-toplevel").strip()
-    if not repository:
-        raise ChangesError(f"{where} is not in a git repository")
-    repository = os.path.realpath(repository)
+def _merge_base(repository: str, ref: str) -> str:
+    try:
+        return _git(repository, "merge-base", ref, "HEAD").strip() or ref
+    except ChangesError:
+        pass
     try:
         _git(repository, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
     except ChangesError:
         raise ChangesError(f"--changed-since {ref}: no such revision in {repository} "
                            "(a shallow clone needs the history: fetch-depth 0)") from None
-    try:
-        base = _git(repository, "merge-base", ref, "HEAD").strip() or ref
-    except ChangesError:  # no common history: compare with the revision itself
-        base = ref
-    listed = _git(repository, "diff", "--name-only", "--no-renames", "--no-ext-diff",
-                  "--no-textconv", "-z", base, "--")
-    untracked = _git(repository, "ls-files", "-z", "--others", "--exclude-standard")
-    changed = sorted({os.path.join(repository, name)
-                      for name in [*listed.split("\0"), *untracked.split("\0")] if name})
-    return ChangeSet(repository, base, changed)
+    return ref  # no common history: compare with the revision itself
+
+
+def read_repository(ref: str, where: str) -> tuple[ChangeSet, GitReferences]:
+    """What changed since ``ref`` and the references of the repository holding ``where``
+    (the git commands that do not depend on each other run side by side)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    repository = _git(where, "rev-parse", "--show-toplevel").strip()
+    if not repository:
+        raise ChangesError(f"{where} is not in a git repository")
+    repository = os.path.realpath(repository)
+    base = _merge_base(repository, ref)
+    pathspecs = sorted({s for f in FINDERS.values() if f.kind != "terraform" for s in f.pathspecs})
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        diff = pool.submit(_git, repository, "diff", "--name-only", "--no-renames", "--no-ext-diff",
+                           "--no-textconv", "-z", base, "--")
+        untracked = pool.submit(_git, repository, "ls-files", "-z", "--others", "--exclude-standard")
+        grep = pool.submit(_git, repository, "grep", "-z", "-I", "--untracked", "-F", "-e", '"./',
+                           "-e", '"../', "--", *FINDERS["terraform"].pathspecs)
+        listed = pool.submit(_git, repository, "ls-files", "-z", "--cached", "--others",
+                             "--exclude-standard", "--", *pathspecs)
+        changed = sorted({os.path.join(repository, name)
+                          for name in [*diff.result().split("\0"), *untracked.result().split("\0")]
+                          if name})
+        references = GitReferences(repository, grep.result(), listed.result())
+    return ChangeSet(repository, base, changed), references
 
 
 #: A line that may hold a local module source (``source = "../x"``, or ``"source": "./x"`` in JSON).
 _SOURCE_LINE = re.compile(r'\bsource"?\s*[=:]\s*"(\.\.?/[^"]*)"')
 
 
-def _candidate_calls(repository: str) -> dict[str, set[str]]:
-    """{Terraform file: the local module sources its lines may hold}, from one ``git grep``
-    for local path strings (a superset of the module calls: confirmed by reading the files)."""
-    found: dict[str, set[str]] = {}
-    output = _git(repository, "grep", "-z", "-I", "--untracked", "-F", "-e", '"./', "-e", '"../',
-                  "--", *FINDERS["terraform"].pathspecs)
-    for line in output.split("\n"):
-        name, _, text = line.partition("\0")
-        match = _SOURCE_LINE.search(text)
-        if match:
-            found.setdefault(os.path.join(repository, name), set()).add(match.group(1))
-    return found
-
-
 class GitReferences:
     """The references of a repository's tracked and untracked (not ignored) files, read
-    through git: Terraform calls from the lines ``git grep`` finds (the files are read only
-    where a change may go through them), kustomizations and charts read in full."""
+    through git: Terraform calls from the lines ``git grep`` finds for local path strings
+    (a superset of the module calls; a file is read, and its calls confirmed, only where a
+    change may go through it), kustomizations, charts and other inputs read in full."""
 
-    def __init__(self, repository: str) -> None:
+    def __init__(self, repository: str, grep_output: str, listed_output: str) -> None:
         self.graph = ReferenceGraph()
         self._candidates: dict[str, set[str]] = {}  # directory -> files that may call it
         self._confirmed: set[str] = set()
-        for path, sources in _candidate_calls(repository).items():
-            directory = os.path.dirname(os.path.realpath(path))
-            for source in sources:
-                target = os.path.realpath(os.path.join(directory, source))
+        for line in grep_output.split("\n"):
+            name, _, text = line.partition("\0")
+            match = _SOURCE_LINE.search(text)
+            if match:  # paths inside the (real) repository, joined without resolving links
+                path = os.path.join(repository, name)
+                target = os.path.normpath(os.path.join(os.path.dirname(path), match.group(1)))
                 self._candidates.setdefault(target, set()).add(path)
-        # every other kind of reference is held by few files (kustomizations, charts,
-        # Terragrunt units...): read them all
-        pathspecs = sorted({s for f in FINDERS.values() if f.kind != "terraform" for s in f.pathspecs})
-        listed = _git(repository, "ls-files", "-z", "--cached", "--others", "--exclude-standard",
-                      "--", *pathspecs) if pathspecs else ""
-        for name in sorted(set(listed.split("\0"))):
+        for name in sorted(set(listed_output.split("\0"))):
             path = os.path.join(repository, name)
             kinds = [f.kind for f in finders_for(os.path.basename(path)) if f.kind != "terraform"]
             if name and kinds:

@@ -567,15 +567,13 @@ def scan(paths: Sequence[Path], config: Config, explicit_files: bool = False,
 def discover_changes(paths: Sequence[Path], config: Config, ref: str) -> Discovery:
     """The files a change since ``ref`` can affect, discovered as a walk of ``paths`` would
     (everything, when sovlint's own inputs changed). ConfigError when git cannot tell."""
-    from sovlint.changes import (ChangesError, GitReferences, affected_files, changes_since,
-                                 discover_affected)
+    from sovlint.changes import ChangesError, affected_files, discover_affected, read_repository
     from sovlint.config import ConfigError
 
     first = Path(paths[0]) if paths else Path(".")
     where = str(first if first.is_dir() else first.parent)
     try:
-        changes = changes_since(ref, where)
-        references = GitReferences(changes.repository)
+        changes, references = read_repository(ref, where)
     except ChangesError as exc:
         raise ConfigError(str(exc)) from None
     inputs = [p for p in (config.config_file, config.baseline) if p]
