@@ -82,7 +82,8 @@ def test_review_gives_the_estate_findings(moto: str, live_catalog: Path) -> None
     resources = {r["address"]: r for r in document["resources"]}
     assert "arn:aws:s3:::frankfurt-archive" not in resources  # eu-central-1 is not reviewed
     assert resources["arn:aws:s3:::paris-reports"]["replicas"] == [
-        {"region": "us-east-1", "country": "US", "via": "S3 replication to bucket virginia-copy"}]
+        {"region": "us-east-1", "country": "US", "countries": ["US"],
+         "via": "S3 replication to bucket virginia-copy"}]
     assert resources["arn:aws:s3:::paris-to-partner"]["replicas"][0]["region"] is None
     assert resources["arn:aws:s3:::paris-website"]["data_class"] == "public"
     assert resources[f"arn:aws:rds:eu-west-3:{ACCOUNT}:db:ledger"]["data_class"] == "sensitive"

@@ -82,7 +82,7 @@ resource "azurerm_storage_account" "s" {
     _, doc = scan_json(".", cwd=tmp_path)
     storage = _resources(doc)["azurerm_storage_account.s"]
     assert storage["country"] == "FR"
-    assert storage["replicas"] == [{"region": "francesouth", "country": "FR",
+    assert storage["replicas"] == [{"region": "francesouth", "country": "FR", "countries": ["FR"],
                                     "via": "geo-redundant storage pair"}]
 
 
