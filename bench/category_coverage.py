@@ -46,7 +46,7 @@ def known_prefixes() -> dict[str, str]:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("corpus", nargs="?", default="/work/shared/corpus", type=pathlib.Path)
+    ap.add_argument("corpus", nargs="?", default=ROOT.parent / "shared" / "corpus", type=pathlib.Path)
     ap.add_argument("--all", action="store_true", help="also list types of providers the catalog does not know")
     args = ap.parse_args(argv)
 

@@ -58,15 +58,20 @@ sys.path.insert(0, str(ROOT))
 from sovlint.discover import discover  # noqa: E402
 
 CHECKOV_VERSION = "3.3.30"
-FRAMEWORKS = ("terraform", "kubernetes", "cloudformation", "arm")
-#: sovlint discovery formats staged for each Checkov framework
+FRAMEWORKS = ("terraform", "kubernetes", "k8s-rendered", "cloudformation", "arm")
+#: sovlint discovery formats staged for each row (k8s-rendered: the Kubernetes part with
+#: its kustomizations and Helm charts, each with every file it reads)
 FORMATS = {
     "terraform": ("terraform", "terraform-json", "tfvars"),
     "kubernetes": ("kubernetes",),
+    "k8s-rendered": ("kubernetes", "kustomization", "helm-chart"),
     "cloudformation": ("cloudformation",),
     "arm": ("arm", "arm-parameters"),
 }
-SPEED_TARGET = {"terraform": 20.0, "kubernetes": 10.0, "cloudformation": 10.0, "arm": 10.0}
+#: Checkov frameworks of each row (k8s-rendered: Checkov renders kustomizations and charts too)
+CHECKOV_FRAMEWORKS = {"k8s-rendered": ("kubernetes", "kustomize", "helm")}
+SPEED_TARGET = {"terraform": 20.0, "kubernetes": 10.0, "k8s-rendered": 10.0, "cloudformation": 10.0,
+                "arm": 10.0}
 RSS_TARGET_MB = 300
 TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
 PRECOMMIT_FILE = "terraform-aws-modules__terraform-aws-s3-bucket/main.tf"
@@ -195,18 +200,49 @@ def stage(corpus: Path, work: Path) -> dict[str, list[str]]:
                 dst.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(corpus / src.display, dst)
                 staged[fw].append(src.display)
+                if src.format in ("kustomization", "helm-chart"):
+                    for needed in rendered_inputs(corpus, src.display, src.format):
+                        target = work / fw / needed
+                        if not target.exists():
+                            target.parent.mkdir(parents=True, exist_ok=True)
+                            shutil.copy2(corpus / needed, target)
     return staged
 
 
+def rendered_inputs(corpus: Path, display: str, fmt: str) -> list[str]:
+    """The files (relative to the corpus) a kustomization or chart reads, to stage with it."""
+    from sovlint.engine import WorkUnit
+    from sovlint.normalise.renderers import render_inputs
+
+    found = render_inputs(WorkUnit(fmt, str(corpus / display), (display,))) or []
+    return [os.path.relpath(p, corpus) for p in found if os.path.isfile(p)
+            and not os.path.relpath(p, corpus).startswith("..")]
+
+
 def checkov_report(run: Run, framework: str) -> dict | None:
+    """Checkov's report of a row: one check type, or the sum of the row's check types."""
     try:
         doc = json.loads(run.out)
     except json.JSONDecodeError:
         return None
-    for report in doc if isinstance(doc, list) else [doc]:
-        if report.get("check_type") == framework:
-            return report
-    return None
+    reports = [r for r in (doc if isinstance(doc, list) else [doc]) if isinstance(r, dict)]
+    wanted = CHECKOV_FRAMEWORKS.get(framework, (framework,))
+    chosen = [r for r in reports if r.get("check_type") in wanted]
+    if not chosen:
+        # every framework found nothing: Checkov prints one empty summary
+        empty = [r for r in reports if "summary" in r and "check_type" not in r]
+        return {"summary": {"resource_count": 0, "parsing_errors": 0}, "results": {}} if empty \
+            or (reports and all("passed" in r for r in reports)) else None
+    if len(chosen) == 1:
+        return chosen[0]
+    merged: dict = {"summary": {"resource_count": 0, "parsing_errors": 0},
+                    "results": {"passed_checks": [], "failed_checks": [], "skipped_checks": []}}
+    for report in chosen:
+        for key in ("resource_count", "parsing_errors"):
+            merged["summary"][key] += report.get("summary", {}).get(key, 0)
+        for key in merged["results"]:
+            merged["results"][key] += report.get("results", {}).get(key, [])
+    return merged
 
 
 def distinct_resources(report: dict) -> int:
@@ -234,7 +270,8 @@ def bench_framework(fw: str, root: Path, files: list[str], exe: Path, venv: Path
                     keep: Path | None = None) -> Result:
     res = Result(fw, files=len(files))
     tops = sorted({f.split("/")[0] for f in files})
-    base = [str(exe), "-d", ".", "--framework", fw, "--compact", "-o", "json", "--skip-download"]
+    base = [str(exe), "-d", ".", "--framework", *CHECKOV_FRAMEWORKS.get(fw, (fw,)), "--compact", "-o", "json",
+            "--skip-download"]
     print(f"== {fw}: {len(files)} files", flush=True)
 
     # sovlint first (fast), cold cache each run
@@ -266,7 +303,7 @@ def bench_framework(fw: str, root: Path, files: list[str], exe: Path, venv: Path
                 res.checkov_crash = run
                 break  # crashes again even without the files found: give up
             res.checkov_crash = run
-            res.crashers = find_crashers(venv, fw, root)
+            res.crashers = find_crashers(venv, CHECKOV_FRAMEWORKS.get(fw, (fw,))[0], root)
             if not res.crashers:
                 break
             skips = [a for p in res.crashers for a in ("--skip-path", re.escape(p))]
@@ -327,7 +364,7 @@ def main() -> int:
     staged = stage(corpus, work)
     results: list[Result] = []
     for fw in FRAMEWORKS:
-        if not getattr(args, f"skip_{fw}"):
+        if not getattr(args, f"skip_{fw}".replace("-", "_")):
             results.append(bench_framework(fw, work / fw, staged[fw], exe, args.checkov_venv, args.runs,
                                            work if args.keep else None))
 

@@ -59,7 +59,7 @@ def corpus_types(corpus: pathlib.Path) -> dict[str, collections.Counter[str]]:
 def main(argv: list[str] | None = None) -> int:
     """Print the coverage figures."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("corpus", nargs="?", default="/work/shared/corpus", type=pathlib.Path)
+    ap.add_argument("corpus", nargs="?", default=ROOT.parent / "shared" / "corpus", type=pathlib.Path)
     ap.add_argument("--gaps", action="store_true", help="list the most frequent types without an offer")
     args = ap.parse_args(argv)
 

@@ -24,7 +24,7 @@ import sys
 import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-DEFAULT_FACTS = pathlib.Path("/work/shared/reference/catalog-facts.yaml")
+DEFAULT_FACTS = pathlib.Path(__file__).resolve().parents[2] / "shared" / "reference" / "catalog-facts.yaml"
 
 US = ["US-CLOUD-Act", "US-FISA-702"]
 US_SRC = ["us-cloud-act", "us-fisa-702"]

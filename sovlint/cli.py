@@ -206,7 +206,7 @@ def _scan_flags(kwargs: dict[str, Any]) -> dict[str, Any]:
     if kwargs.get("baseline"):
         flags["baseline"] = kwargs["baseline"]
     if kwargs.get("jobs") is not None:
-        flags["jobs"] = kwargs["jobs"] or (os.cpu_count() or 1)
+        flags["jobs"] = kwargs["jobs"]  # 0: one per usable core
     if kwargs.get("no_inline_suppressions"):
         flags["inline_suppressions"] = False
     if kwargs.get("require_suppression_reason"):
@@ -276,11 +276,12 @@ def _scan_options(func: Callable[..., Any]) -> Callable[..., Any]:
                      help="Fetch remote modules with your own `terraform get` (or `tofu get`), into "
                           "sovlint's cache directory: the one network use of scan."),
         click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable)."),
-        click.option("--jobs", "-j", type=click.IntRange(min=0), help="Worker processes (0 = one per core)."),
+        click.option("--jobs", "-j", type=click.IntRange(min=0),
+                     help="Worker processes (default 0: one per core; 1: none)."),
         click.option("--max-file-size", type=click.IntRange(min=1), help="Skip files larger than this many bytes."),
         click.option("--no-cache", is_flag=True, help="Do not use the parse cache."),
         click.option("--hcl-backend", type=click.Choice(["auto", "hcl2", "treesitter"]),
-                     help="HCL parser: python-hcl2, tree-sitter (sovlint[fast]), or auto (default)."),
+                     help="HCL parser: treesitter, hcl2 (python-hcl2, the reference), or auto (default: tree-sitter where it loads)."),
         click.option("--deploy-env", is_flag=True,
                      help="Where the code sets no region, read the provider's from the environment "
                           "(AWS_REGION, SCW_DEFAULT_REGION, profiles...), as it would at deploy time."),
@@ -310,32 +311,43 @@ def main(ctx: click.Context) -> None:
 @click.option("--write-baseline", type=click.Path(dir_okay=False), help="Record today's findings as a baseline.")
 @click.option("--show-remediation", is_flag=True,
               help="Text output: show the way out (sovereign alternatives) under each finding.")
+@click.option("--changed-since", metavar="REF",
+              help="Only what the changes since git revision REF can affect (pull requests).")
+@click.option("--shard", metavar="K/N",
+              help="Scan job K of N (CI matrix); `sovlint merge` combines the jobs' JSON reports.")
 @_scan_options
 @click.pass_context
 def scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[str, ...],
          outputs: tuple[str, ...], write_baseline: str | None, show_remediation: bool,
-         **kwargs: Any) -> None:
+         changed_since: str | None, shard: str | None, **kwargs: Any) -> None:
     """Scan infrastructure code (default: the current directory)."""
 
     def body() -> int:
-        from sovlint.config import load_config
+        from sovlint.config import ConfigError, load_config
         from sovlint.engine import exit_code
         from sovlint.engine import scan as run_scan
+        from sovlint.shards import Shard, ShardError, selection
         from sovlint.suppress import baseline_text, write_atomically
 
         targets = _existing_targets(paths)
         config = load_config(kwargs.get("config_file"), targets, _scan_flags(kwargs), scanning=True)
         pairs = pair_outputs(ctx.meta.get("sovlint.args", []), formats)
+        try:
+            job = Shard.parse(shard) if shard is not None else None
+        except ShardError as exc:
+            raise ConfigError(str(exc)) from None
         explicit = all(p.is_file() for p in targets)
         progress = _progress_for(kwargs["quiet"])
         try:
-            result = run_scan(targets, config, explicit_files=explicit, progress=progress)
+            result = run_scan(targets, config, explicit_files=explicit, progress=progress,
+                              selection=selection(job) if job is not None else None,
+                              changed_since=changed_since)
         finally:
             if progress is not None:
                 progress.close()
         _write_outputs(result, pairs, {"color": _use_color(kwargs["no_color"], sys.stdout),
                                        "quiet": kwargs["quiet"], "command": "scan",
-                                       "show_remediation": show_remediation})
+                                       "show_remediation": show_remediation, "shard": job})
         if write_baseline:
             write_atomically(Path(write_baseline), baseline_text(result.findings))
             return EXIT_OK
@@ -379,6 +391,63 @@ def inventory(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[str, .
             else:
                 write_atomically(Path(out), text)
         return EXIT_OK
+
+    _guarded(bool(kwargs.get("debug")), body)
+
+
+@main.command(cls=_OrderedCommand)
+@click.argument("reports", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False,
+                                                                     path_type=Path))
+@click.option("--format", "-f", "formats", multiple=True, metavar="FORMAT[:FILE]",
+              help="text, json, sarif, junit, github, gitlab, html (repeatable).")
+@click.option("--output", "-o", "outputs", multiple=True, metavar="FILE",
+              help="Write the preceding --format to FILE.")
+@click.option("--show-remediation", is_flag=True,
+              help="Text output: show the way out (sovereign alternatives) under each finding.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Configuration file, as given to the jobs.")
+@click.option("--profile", help="Rule profile, as given to the jobs (default: the reports').")
+@click.option("--policy", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="Policy files or directories, as given to the jobs.")
+@click.option("--no-builtin-policies", is_flag=True)
+@click.option("--enable", multiple=True, metavar="RULE")
+@click.option("--disable", multiple=True, metavar="RULE")
+@click.option("--no-plugins", is_flag=True)
+@click.option("--fail-on", type=click.Choice(SEVERITIES), help="Lowest severity that fails the run (default: low).")
+@click.option("--quiet", "-q", is_flag=True, help="Only findings, no summary table.")
+@click.option("--no-color", is_flag=True, help="No colour, even on a terminal.")
+@click.option("--debug", is_flag=True, help="Show internal traces.")
+@click.pass_context
+def merge(ctx: click.Context, reports: tuple[Path, ...], formats: tuple[str, ...],
+          outputs: tuple[str, ...], show_remediation: bool, **kwargs: Any) -> None:
+    """Combine the JSON reports of `scan --shard K/N` jobs into the report of one scan.
+
+    Every job of the split must be given once. The rules are loaded as the
+    jobs loaded them: give merge the same --config/--profile/--policy options.
+    """
+
+    def body() -> int:
+        from sovlint.config import ConfigError, load_config
+        from sovlint.engine import exit_code, select_policies
+        from sovlint.shards import ShardError, merged_result, read_reports
+
+        try:
+            found = read_reports(reports)
+        except ShardError as exc:
+            raise ConfigError(str(exc)) from None
+        flags = _scan_flags({**kwargs, "profile": kwargs.get("profile") or found.profile})
+        config = load_config(kwargs.get("config_file"), [Path(".")], flags)
+        policies = select_policies(config)
+        if [p.id for p in policies] != found.rules:
+            raise ConfigError("the reports were made with the rules " + ", ".join(found.rules)
+                              + "; these options load " + ", ".join(p.id for p in policies)
+                              + ": give merge the --config/--profile/--policy options of the jobs")
+        result = merged_result(found, policies)
+        pairs = pair_outputs(ctx.meta.get("sovlint.args", []), formats)
+        _write_outputs(result, pairs, {"color": _use_color(kwargs["no_color"], sys.stdout),
+                                       "quiet": kwargs["quiet"], "command": "scan",
+                                       "show_remediation": show_remediation})
+        return exit_code(result.findings, config.fail_on)
 
     _guarded(bool(kwargs.get("debug")), body)
 

@@ -66,7 +66,7 @@ class Config:
     catalog: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     max_file_size: int = 10 * 1024 * 1024
-    jobs: int = 1
+    jobs: int = 0  # worker processes; 0: one per usable core (engine.worker_count)
     cache: bool = True
     data_class_paths: tuple[tuple[str, str], ...] = ()
     data_class_synonyms: Mapping[str, str] = dataclasses.field(default_factory=dict)

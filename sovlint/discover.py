@@ -50,13 +50,36 @@ NOT_TERRAGRUNT = re.compile(r"(^\.terraform\.lock\.hcl$|\.(pkr|tftest|tofutest|n
                             r"^terragrunt\.(stack|values)\.hcl$)")
 
 
-@dataclass(frozen=True, slots=True)
 class SourceFile:
-    """A file to scan: its path as given/walked, the display path, and its format."""
+    """A file to scan: its path as given/walked, the display path, and its format.
 
-    path: Path
-    display: str
-    format: str
+    The path is kept as a string (a ``Path`` object weighs several times its
+    text, and a scan lists every file of the tree); ``path`` makes the
+    ``Path`` when asked.
+    """
+
+    __slots__ = ("location", "display", "format")
+
+    def __init__(self, path: str | os.PathLike[str], display: str, format: str) -> None:
+        location = os.fspath(path)
+        self.display = display
+        self.location = display if location == display else location  # one string when alike
+        self.format = format
+
+    @property
+    def path(self) -> Path:
+        """The path as given or walked."""
+        return Path(self.location)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SourceFile) and (self.location, self.display, self.format) == (
+            other.location, other.display, other.format)
+
+    def __hash__(self) -> int:
+        return hash((self.location, self.display, self.format))
+
+    def __repr__(self) -> str:
+        return f"SourceFile({self.location!r}, {self.display!r}, {self.format!r})"
 
 
 @dataclass
@@ -91,6 +114,11 @@ def _excluded(rel: str, patterns: Iterable[str]) -> bool:
         if fnmatch.fnmatchcase(rel + "/", pattern) or fnmatch.fnmatchcase(rel, pattern.rstrip("/*")):
             return True
     return False
+
+
+def is_excluded(display: str, patterns: Iterable[str]) -> bool:
+    """Whether a display path matches an ``--exclude``/``exclude:`` glob (as the walk tests it)."""
+    return _excluded(display, patterns)
 
 
 _CFN_MARK = re.compile(rb"AWSTemplateFormatVersion|\"?Type\"?\s*:\s*[\"']?AWS::|Transform\"?\s*:\s*[\"']?AWS::Serverless")

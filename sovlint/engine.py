@@ -7,6 +7,7 @@ cached. The CLI turns the ``ScanResult`` into outputs and an exit code.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import functools
 import os
@@ -17,13 +18,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 from sovlint.config import Config
-from sovlint.discover import (ARM, ARM_PARAMETERS, CLOUDFORMATION, HELM_CHART, KUBERNETES,
+from sovlint.discover import (ARM, ARM_PARAMETERS, BICEP, CLOUDFORMATION, HELM_CHART, KUBERNETES,
                               KUSTOMIZATION, PLAN, STATE, TERRAFORM, TERRAFORM_JSON, TERRAGRUNT,
-                              TERRAGRUNT_INCLUDE, TFVARS, UNREADABLE, SourceFile, discover,
+                              TERRAGRUNT_INCLUDE, TFVARS, UNREADABLE, Discovery, SourceFile, discover,
                               display_path)
-from sovlint.model import Finding, Resource, ScanError, Severity, SourceSpan
+from sovlint.model import RENDERED_ORIGIN, Finding, Resource, ScanError, Severity, SourceSpan
 from sovlint.parse_cache import real_path
 from sovlint.policy.load import Policy
+from sovlint.references import ReferenceGraph
 
 if TYPE_CHECKING:
     from sovlint.normalise.kubernetes_scan import ScanIndex
@@ -38,22 +40,25 @@ class UnitResult:
     resources: list[Resource] = field(default_factory=list)
     failures: list[tuple[str, int | None, str]] = field(default_factory=list)  # SOV900
     errors: list[ScanError] = field(default_factory=list)
-    calls: list[str] = field(default_factory=list)  # real paths of local modules a Terraform unit calls
 
 
 @dataclass
 class ScanResult:
-    """Everything a scan produced, ready for the formatters."""
+    """Everything a scan produced, ready for the formatters.
+
+    ``resources`` and ``findings`` are read-only sequences in report order
+    (a scan keeps them in a temporary file: :mod:`sovlint.results`).
+    """
 
     profile: str
-    files: list[str]
-    resources: list[Resource]
-    findings: list[Finding]
+    files: Sequence[str]
+    resources: Sequence[Resource]
+    findings: Sequence[Finding]
     errors: list[ScanError]
     policies: list[Policy]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WorkUnit:
     """An independent piece of work: a Terraform root directory or a single file."""
 
@@ -98,19 +103,20 @@ def plan_units(files: Sequence[SourceFile], explicit_files: bool) -> list[WorkUn
         if source.format in (TERRAGRUNT, TERRAGRUNT_INCLUDE):
             _plan_terragrunt(source, terragrunt)
         elif source.format in (TERRAFORM, TERRAFORM_JSON):
-            tf_dirs.setdefault(str(source.path.parent), []).append(source.display)
+            tf_dirs.setdefault(os.path.dirname(source.location) or ".", []).append(source.display)
         elif source.format == TFVARS:
             # read with their module; a variables file given alone (pre-commit) checks its module
             if explicit_files:
-                tfvars_dirs.add(str(source.path.parent))
+                tfvars_dirs.add(os.path.dirname(source.location) or ".")
             continue
         else:
-            units.append(WorkUnit(source.format, str(source.path), (source.display,)))
+            units.append(WorkUnit(source.format, source.location, (source.display,)))
     for directory in sorted(tfvars_dirs - set(tf_dirs)):
         tf_dirs[directory] = [display_path(p) for p in sorted(Path(directory).glob("*.tf*"))
                               if p.name.endswith((".tf", ".tofu"))]
     for directory, displays in tf_dirs.items():
         units.append(WorkUnit(TERRAFORM, directory, tuple(displays)))
+    tf_dirs.clear()
     for unit_file, displays in terragrunt.items():
         units.append(WorkUnit(TERRAGRUNT, unit_file, tuple(dict.fromkeys(displays))))
     return units
@@ -120,11 +126,11 @@ def _plan_terragrunt(source: SourceFile, units: dict[str, list[str]]) -> None:
     """A ``terragrunt.hcl`` is a unit; another ``.hcl`` named on the command line (``root.hcl``,
     pre-commit) stands for the units below its folder, which are the ones that can include it."""
     if source.format == TERRAGRUNT:
-        units.setdefault(str(source.path), []).append(source.display)
+        units.setdefault(source.location, []).append(source.display)
         return
     from sovlint.terragrunt.unit import units_below
 
-    for unit_file in units_below(source.path.parent):
+    for unit_file in units_below(Path(source.location).parent):
         units.setdefault(str(unit_file), []).extend((display_path(unit_file), source.display))
 
 
@@ -138,9 +144,8 @@ def run_unit(unit: WorkUnit, config: Config, skip_dirs: frozenset[str] = frozens
         result = UnitResult()
         for display in unit.reported:
             result.failures.append((display, None, message))
-        if detail:
+        if detail:  # --debug: the trace, written by the process that reviews the results
             result.errors.append(ScanError(unit.path, detail))
-            sys.stderr.write(f"sovlint: {unit.path}: {message}\n{detail}")  # --debug: the trace
         return result
 
 
@@ -235,9 +240,8 @@ def _shipped_data_files() -> tuple[str, ...]:
 def _terraform_unit(unit: WorkUnit, config: Config,
                     environ: Mapping[str, str]) -> tuple[UnitResult, list[str]]:
     """Evaluate one Terraform root directory: (result, files and folders it read)."""
-    from sovlint.normalise.terraform import TerraformLoader, TerraformOptions
-
     from sovlint.deploy_env import DeployEnvironment
+    from sovlint.normalise.terraform import TerraformLoader, TerraformOptions
 
     result = UnitResult()
     deploy = DeployEnvironment.from_config(config)
@@ -256,11 +260,6 @@ def _terraform_unit(unit: WorkUnit, config: Config,
         result.failures.append((failure.path, failure.line, failure.message))
     for path, line, message in module.errors:
         result.errors.append(ScanError(path, message, line))
-    # module sources may be expressions (OpenTofu 1.8 early evaluation): the directories the
-    # evaluation followed count as called, besides the literal local sources
-    here = real_path(unit.path)
-    result.calls = sorted(local_module_calls(unit.path, loader.module_config(Path(unit.path)))
-                          | {d for d in loader.module_directories() if d != here})
     # the catalog decides providers and argument names: its files are dependencies too
     return result, [*loader.read_paths, *_shipped_data_files(), *map(os.path.abspath, config.catalog),
                     *deploy.profile_files()]
@@ -307,38 +306,119 @@ def cached_catalog(extra: Sequence[str]) -> Any:
     return _CATALOGS[key]
 
 
-def _called(units: Sequence[WorkUnit], calls: Mapping[str, Iterable[str]]) -> frozenset[str]:
-    """The scanned Terraform directories that another one calls, from each unit's local calls."""
-    roots = (TERRAFORM, TERRAGRUNT)  # a Terragrunt unit calls the module it deploys, and its includes
-    scanned = {real_path(u.path) for u in units if u.kind in roots}
-    called: set[str] = set()
-    for unit in units:
-        if unit.kind not in roots:
-            continue
-        here = real_path(unit.path)
-        called.update(t for t in calls.get(unit.path, ()) if t in scanned and t != here)
-    return frozenset(called)
-
-
 #: Called with (units done, units in all) as the scan goes; the CLI draws it on a terminal.
 Progress = Callable[[int, int], None]
 
 
-def local_module_calls(directory: str, module: Any) -> set[str]:
-    """Real paths of the local (``./``, ``../``) module sources that a module configuration calls."""
-    from sovlint.hcl.syntax import Literal
+class ReportedFiles:
+    """The display paths a scan reports, sorted: a list (the report's ``files``) that answers
+    ``in`` by bisection (a set of every file of a large tree would weigh several megabytes)."""
 
-    targets: set[str] = set()
-    if module is None:
-        return targets
-    for located in module.module_calls.values():
-        source = located.node.body.attribute("source")
-        if source is None or not isinstance(source.expr, Literal):
-            continue
-        value = str(source.expr.value)
-        if value.startswith(("./", "../")):
-            targets.add(real_path(os.path.join(directory, value)))
-    return targets
+    def __init__(self, paths: Iterable[str]) -> None:
+        self.paths = sorted(set(paths))
+
+    def __contains__(self, path: object) -> bool:
+        index = bisect.bisect_left(self.paths, path)  # type: ignore[call-overload]
+        return index < len(self.paths) and self.paths[index] == path
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def canonical(self, path: str) -> str:
+        """The string object kept for ``path`` (the path itself when not reported)."""
+        index = bisect.bisect_left(self.paths, path)
+        return self.paths[index] if index < len(self.paths) and self.paths[index] == path else path
+
+
+@dataclass
+class ScanPlan:
+    """What a scan runs and reports, decided before anything is evaluated.
+
+    ``units`` are the roots: a Terraform directory that another scanned one
+    calls as a local module is evaluated through its callers, a kustomization
+    that another one uses as a base is built through its overlays
+    (:mod:`sovlint.references`). ``reported`` holds the display paths whose
+    resources and findings are reported; ``terraform`` every discovered
+    Terraform directory (roots and modules), so that a scan of some roots
+    (``--shard``, ``--changed-since``) reports the module files they read.
+    """
+
+    units: list[WorkUnit]
+    reported: ReportedFiles
+    graph: ReferenceGraph
+    terraform: list[WorkUnit]
+    explicit_files: bool = False
+
+    def modules_read(self, units: Iterable[WorkUnit]) -> set[str]:
+        """The Terraform directories (real paths) that these root units read, themselves included."""
+        from sovlint.references import evaluating
+
+        kinds = evaluating(TERRAFORM)
+        found: set[str] = set()
+        for unit in units:
+            found |= self.graph.reachable(real_path(unit_directory(unit)), *kinds)
+        return found
+
+    def select(self, units: Sequence[WorkUnit], extra_reported: Iterable[str] = ()) -> ScanPlan:
+        """The plan of some of this plan's units: their files, and the files of the
+        Terraform modules they read, are reported."""
+        reported = {d for u in units for d in u.reported}
+        reported.update(extra_reported)
+        read = self.modules_read(units)
+        for unit in self.terraform:
+            if real_path(unit.path) in read:
+                reported.update(unit.reported)
+        return ScanPlan(list(units), ReportedFiles(reported), self.graph, self.terraform,
+                        self.explicit_files)
+
+
+def unit_directory(unit: WorkUnit) -> str:
+    """The directory a unit stands for: a Terraform directory, or the folder of its file
+    (a Terragrunt unit's folder)."""
+    return unit.path if unit.kind == TERRAFORM else os.path.dirname(unit.path)
+
+
+#: Discovered formats whose files may reference other directories (sovlint.references).
+REFERENCING = frozenset({TERRAFORM, TERRAFORM_JSON, KUSTOMIZATION, HELM_CHART, TERRAGRUNT})
+
+
+def plan_scan(files: Sequence[SourceFile], explicit_files: bool, config: Config | None = None) -> ScanPlan:
+    """The work units of a scan, its roots only, and what it reports."""
+    from sovlint.references import FINDERS, read_references
+
+    units = plan_units(files, explicit_files)
+    graph = read_references(f.location for f in files if f.format in REFERENCING)
+    # every planned file is reported, also those of directories evaluated through their callers
+    reported = ReportedFiles(d for u in units for d in u.reported)
+    terraform = [u for u in units if u.kind == TERRAFORM]
+    # directories evaluated through another scanned one (a called module, a kustomize base,
+    # the module of a Terragrunt unit...) are not roots: {format: real paths}
+    through: dict[str, set[str]] = {}
+    scanned = {real_path(unit_directory(u)) for u in units}
+    for finder in FINDERS.values():
+        if finder.evaluates is not None:
+            candidates = [real_path(unit_directory(u)) for u in units if u.kind == finder.evaluates]
+            through.setdefault(finder.evaluates, set()).update(
+                graph.referenced(candidates, finder.kind, sources=scanned))
+    # the module folder a Terragrunt unit deploys (its source may be an expression: evaluated)
+    through.setdefault(TERRAFORM, set()).update(_deployed_directories(units, config or Config()))
+    roots = with_scan_index([u for u in units if real_path(unit_directory(u)) not in through.get(u.kind, ())])
+    return ScanPlan(roots, reported, graph, terraform, explicit_files)
+
+
+def _deployed_directories(units: Sequence[WorkUnit], config: Config) -> set[str]:
+    """Real paths of the module folders the Terragrunt units deploy (not roots of their own)."""
+    found: set[str] = set()
+    terragrunt = [u for u in units if u.kind == TERRAGRUNT]
+    if not terragrunt:
+        return found
+    from sovlint.terragrunt.unit import deployed_directory
+
+    for unit in terragrunt:
+        directory = deployed_directory(unit.path, config)
+        if directory is not None:
+            found.add(real_path(directory))
+    return found
 
 
 def _terraform_key(unit: WorkUnit, config: Config) -> tuple[tuple[object, ...], dict[str, str]]:
@@ -364,60 +444,104 @@ def _fetched_data_dir(unit: WorkUnit, config: Config) -> Path | None:
     return fetch_data_dir(Path(unit.path), cache_dir())
 
 
-def fetch_and_rerun(units: Sequence[WorkUnit], results: list[UnitResult], called: frozenset[str],
-                    config: Config) -> list[ScanError]:
-    """``--fetch-modules``: fetch the modules of the reported roots that miss some, evaluate them
-    again (``results`` is updated in place); the failures are returned as errors."""
+def fetch_modules_of(units: Sequence[WorkUnit], results: Sequence[UnitResult],
+                     config: Config) -> tuple[list[WorkUnit], list[ScanError]]:
+    """``--fetch-modules``: fetch the modules the roots of ``units`` miss; (the roots to
+    evaluate again, the failures as errors)."""
     from sovlint.config import ConfigError
     from sovlint.terraform.sources import fetch_roots, fetch_tool, unfetched_calls
 
-    pending = [i for i, (u, r) in enumerate(zip(units, results))
-               if u.kind == TERRAFORM and real_path(u.path) not in called
-               and unfetched_calls(r.resources)]
+    pending = [(u, r) for u, r in zip(units, results) if unfetched_calls(r.resources)]
     if not pending:
-        return []
+        return [], []
     tool = fetch_tool()
     if tool is None:
-        first = unfetched_calls(results[pending[0]].resources)[0]
-        where = display_path(Path(units[pending[0]].path))
+        unit, result = pending[0]
+        first = unfetched_calls(result.resources)[0]
         raise ConfigError(f"--fetch-modules needs terraform or tofu on PATH to fetch {first.address} "
-                          f"({first.attributes.get('module_source')}) in {where}: install one, or "
-                          "run `terraform init` there yourself")
-    roots = [(Path(units[i].path), _fetched_data_dir(units[i], config)) for i in pending]
+                          f"({first.attributes.get('module_source')}) in "
+                          f"{display_path(Path(unit.path))}: install one, or run `terraform init` "
+                          "there yourself")
+    roots = [(Path(u.path), _fetched_data_dir(u, config)) for u, _ in pending]
     failures = fetch_roots([(root, data_dir) for root, data_dir in roots if data_dir], tool)
-    for index, result in zip(pending, collect([units[i] for i in pending], config, config.jobs)):
-        results[index] = result
-    return [ScanError(display_path(root), f"--fetch-modules: {why}") for root, why in failures]
+    return ([u for u, _ in pending],
+            [ScanError(display_path(root), f"--fetch-modules: {why}") for root, why in failures])
 
 
 def collect(units: Sequence[WorkUnit], config: Config, jobs: int,
-            progress: Progress | None = None) -> list[UnitResult]:
-    """Run every unit, in worker processes when ``jobs`` > 1, reporting ``progress``."""
-    total = len(units)
-    if jobs <= 1 or total < 2:
-        done: list[UnitResult] = []
-        for unit in units:
-            done.append(run_unit(unit, config))
-            if progress is not None:
-                progress(len(done), total)
-        return done
-    import concurrent.futures as cf
-    import multiprocessing
+            progress: Progress | None = None,
+            consume: Callable[[WorkUnit, UnitResult], None] | None = None) -> list[UnitResult]:
+    """Run every unit, in worker processes when ``jobs`` > 1, reporting ``progress``.
 
-    context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
-    results: list[UnitResult | None] = [None] * len(units)
+    Each result goes to ``consume`` as soon as it is ready (in any order, and
+    not kept); without ``consume`` the results are returned in unit order.
+    Renderers (kustomize, helm, bicep) are external programs: up to ``jobs``
+    of them run at once in threads of this process, alongside the other units.
+    """
+    total = len(units)
+    kept: list[UnitResult | None] = [None] * total if consume is None else []
     count = 0
-    with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        futures = {pool.submit(_run_batch, [units[i] for i in batch], config): batch
-                   for batch in plan_batches(units, jobs)}
+
+    def done(index: int, result: UnitResult) -> None:
+        nonlocal count
+        if consume is None:
+            kept[index] = result
+        else:
+            consume(units[index], result)
+        count += 1
+        if progress is not None:
+            progress(count, total)
+
+    rendered = [i for i, u in enumerate(units) if u.kind in RENDERED]
+    others = [i for i, u in enumerate(units) if u.kind not in RENDERED]
+    pool = None
+    futures: dict[Any, list[int]] = {}
+    import concurrent.futures as cf
+
+    if jobs > 1 and len(others) >= UNITS_PER_WORKER * jobs:
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+        pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+        chosen = [units[i] for i in others]
+        for batch in plan_batches(chosen, jobs):  # submitted (workers started) before any thread
+            indexes = [others[i] for i in batch]
+            futures[pool.submit(_run_batch, [units[i] for i in indexes], config)] = indexes
+    threads = cf.ThreadPoolExecutor(max_workers=max(jobs, 1)) if rendered else None
+    try:
+        for index in rendered:
+            assert threads is not None
+            futures[threads.submit(_run_batch, [units[index]], config)] = [index]
+        if pool is None:
+            for index in others:
+                done(index, run_unit(units[index], config))
         for future in cf.as_completed(futures):
-            batch = futures[future]
-            for index, result in zip(batch, future.result()):
-                results[index] = result
-            count += len(batch)
-            if progress is not None:
-                progress(count, total)
-    return [r if r is not None else UnitResult() for r in results]
+            for index, result in zip(futures[future], future.result()):
+                done(index, result)
+    finally:
+        if pool is not None:
+            pool.shutdown()
+        if threads is not None:
+            threads.shutdown()
+    return [r if r is not None else UnitResult() for r in kept]
+
+
+def worker_count(jobs: int) -> int:
+    """``--jobs``: 0 is one per core this process may run on (its CPU affinity, so that a
+    container or ``taskset`` limit is honoured)."""
+    if jobs > 0:
+        return jobs
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
+#: Fewest units per worker for worker processes to start (below it one process is quicker).
+UNITS_PER_WORKER = 2
+
+#: Units whose work is an external renderer's (run in threads, ``jobs`` at a time).
+RENDERED = frozenset({HELM_CHART, KUSTOMIZATION, BICEP})
 
 
 def _run_batch(units: Sequence[WorkUnit], config: Config) -> list[UnitResult]:
@@ -489,15 +613,19 @@ def select_policies(config: Config) -> list[Policy]:
 
 
 def evaluate_all(policies: Sequence[Policy], resources: Sequence[Resource],
-                 config: Config) -> tuple[list[Finding], list[ScanError]]:
-    """Every finding of every policy on every resource; a crashing rule is reported, not fatal."""
+                 config: Config, broken: set[str] | None = None) -> tuple[list[Finding], list[ScanError]]:
+    """Every finding of every policy on every resource; a crashing rule is reported, not fatal.
+
+    ``broken`` holds the rules that crashed already (they are not run again);
+    a scan shares it between its batches of resources.
+    """
     from sovlint.policy.evaluate import cannot_match, evaluate, match_prefilter, resource_view
 
     settings = {"allowed_countries_personal": list(config.allowed_countries_personal),
                 "profile": config.profile}
     findings: list[Finding] = []
     errors: list[ScanError] = []
-    broken: set[str] = set()
+    broken = set() if broken is None else broken
     prefiltered = [(policy, match_prefilter(policy)) for policy in policies]
     for resource in resources:
         view = resource_view(resource, settings)
@@ -517,21 +645,31 @@ def evaluate_all(policies: Sequence[Policy], resources: Sequence[Resource],
     return findings, errors
 
 
+#: Chooses the units of a scan (``--shard``, ``--changed-since``): plan -> plan.
+Selection = Callable[[ScanPlan], ScanPlan]
+
+
 def scan(paths: Sequence[Path], config: Config, explicit_files: bool = False,
-         progress: Progress | None = None) -> ScanResult:
-    """Run the whole pipeline on ``paths``; ``progress`` follows the work units."""
+         progress: Progress | None = None, selection: Selection | None = None,
+         changed_since: str | None = None) -> ScanResult:
+    """Run the whole pipeline on ``paths``; ``progress`` follows the work units.
+
+    ``changed_since`` (a git revision) limits the scan to what the changes
+    since then can affect (:mod:`sovlint.changes`); ``selection`` narrows the
+    plan to some roots (``--shard``). Either way the roots scanned are
+    reported as a full scan reports them.
+    """
     from sovlint import parse_cache
 
     from sovlint.hcl import backend
 
     parse_cache.configure(config.cache)
     backend.configure(config.hcl_backend)
-    try:
-        backend.check_available()
-    except ValueError as exc:  # once, as a usage error, not a failure on every file
+    missing = backend.missing_forced_backend()
+    if missing is not None:  # once, as a usage error, not a failure on every file
         from sovlint.config import ConfigError
 
-        raise ConfigError(str(exc)) from None
+        raise ConfigError(missing)
     from sovlint import files
 
     files.configure(config.max_file_size, config.tree)
@@ -539,103 +677,188 @@ def scan(paths: Sequence[Path], config: Config, explicit_files: bool = False,
     if terraform is not None:  # a scan reads the files as they are now
         terraform.forget_modules()
     policies = select_policies(config)
-    found = discover(paths, config.exclude, config.max_file_size)
-    units = with_scan_index(plan_units(found.files, explicit_files))
-    # every planned file is reported, also those of directories evaluated through their callers
-    reported_files = {d for u in units for d in u.reported}
+    if changed_since is not None:
+        found = discover_changes(paths, config, changed_since)
+    else:
+        found = discover(paths, config.exclude, config.max_file_size)
+    errors: list[ScanError] = list(found.errors)
+    # nothing is skipped silently: each skipped file is a SOV900 (SPEC §9)
+    skipped = [_failure_resource(s.path, s.line, s.message) for s in found.skipped]
+    plan = plan_scan(found.files, explicit_files, config)
+    del found  # the plan keeps the display paths; the rest of the listing can go
+    if selection is not None:
+        plan = selection(plan)
+    plan.graph, plan.terraform = ReferenceGraph(), []  # decided: let their memory serve the rest
     cached_catalog(config.catalog)  # loaded once, before worker processes fork
-    # Every unit runs (from the unit cache when nothing it read changed), then the results
-    # of directories that another scanned directory calls as a module are dropped.
-    results = collect(units, config, config.jobs, progress)
-    called = _called(units, {u.path: r.calls for u, r in zip(units, results)})
-    fetch_errors = fetch_and_rerun(units, results, called, config) if config.fetch_modules else []
-    kept = [(u, r) for u, r in zip(units, results)
-            if not (u.kind in (TERRAFORM, TERRAGRUNT) and real_path(u.path) in called)]
-    results = [r for _, r in kept]
-    # a unit's findings are at the module's files, wherever they are (SPEC §8, Terragrunt)
-    reported_files |= {path for u, r in kept if u.kind == TERRAGRUNT
-                       for path in [*(x.source.path for x in r.resources), *(f[0] for f in r.failures)]}
-    raw: list[Resource] = []
-    errors: list[ScanError] = [*found.errors, *fetch_errors]
-    for skipped in found.skipped:  # nothing is skipped silently: each is a SOV900 (SPEC §9)
-        raw.append(_failure_resource(skipped.path, skipped.line, skipped.message))
-        reported_files.add(skipped.path)
-    for unit_result in results:
-        raw.extend(unit_result.resources)
-        errors.extend(unit_result.errors)
-        for path, line, message in unit_result.failures:
+    reviewer = Reviewer(config, policies, plan.reported.canonical)
+    reviewer.add(skipped, errors)
+    reported_files = plan.reported
+    terraform_modules: set[str] = {r.source.path for r in skipped}
+    to_fetch: list[tuple[WorkUnit, UnitResult]] = []
+
+    def review_unit(unit: WorkUnit, result: UnitResult) -> None:
+        if config.fetch_modules and unit.kind == TERRAFORM:
+            from sovlint.terraform.sources import unfetched_calls
+
+            if unfetched_calls(result.resources):  # reviewed once its modules are fetched
+                to_fetch.append((unit, result))
+                return
+        review_fetched(unit, result)
+
+    def review_fetched(unit: WorkUnit, result: UnitResult) -> None:
+        if config.debug:  # a unit that crashed (maybe in a worker process): its trace
+            for error in result.errors:
+                if error.message.startswith("Traceback"):
+                    message = next((m for _, _, m in result.failures), "internal error")
+                    sys.stderr.write(f"sovlint: {unit.path}: {message}\n{error.message}")
+        raw = list(result.resources)
+        for path, line, message in result.failures:
             raw.append(_failure_resource(path, line, message))
-    if not explicit_files:  # remote modules `terraform init` fetched belong to the scanned code
-        reported_files |= {r.source.path for r in raw
-                           if "/.terraform/modules/" in "/" + r.source.path.replace(os.sep, "/")}
-    raw = _reported_only(raw, reported_files)
-    # a parse failure of a file that is not reported (a module outside the scanned
-    # paths, a sibling of a single file) is not this run's business
-    raw = [r for r in raw if r.resource_type != FILE_RESOURCE_TYPE or r.source.path in reported_files
-           or r.source.path.endswith((".tfvars", ".tfvars.json"))]
-    return review_resources(raw, errors, config, policies, sorted(reported_files))
+        if not explicit_files:  # remote modules `terraform init` fetched belong to the scanned code
+            terraform_modules.update(r.source.path for r in raw if _in_terraform_modules(r.source.path))
+        if unit.kind == TERRAGRUNT:  # a unit's findings are at the module's files, wherever they are
+            terraform_modules.update(r.source.path for r in raw)
+        # a parse failure of a file that is not reported (a module outside the scanned
+        # paths, a sibling of a single file) is not this run's business
+        reviewer.add([r for r in raw if r.source.path in reported_files or r.source.path in terraform_modules
+                      or (r.resource_type == FILE_RESOURCE_TYPE
+                          and r.source.path.endswith((".tfvars", ".tfvars.json")))],
+                     result.errors)
+
+    collect(plan.units, config, worker_count(config.jobs), progress, review_unit)
+    if to_fetch:
+        again, fetch_errors = fetch_modules_of([u for u, _ in to_fetch], [r for _, r in to_fetch], config)
+        reviewer.add([], fetch_errors)
+        collect(again, config, worker_count(config.jobs), None, review_fetched)
+    return reviewer.result(sorted({*reported_files.paths, *terraform_modules})
+                           if terraform_modules else reported_files.paths)
+
+
+def discover_changes(paths: Sequence[Path], config: Config, ref: str) -> Discovery:
+    """The files a change since ``ref`` can affect, discovered as a walk of ``paths`` would
+    (everything, when sovlint's own inputs changed). ConfigError when git cannot tell."""
+    from sovlint.changes import ChangesError, affected_files, discover_affected, read_repository
+    from sovlint.config import ConfigError
+
+    first = Path(paths[0]) if paths else Path(".")
+    where = str(first if first.is_dir() else first.parent)
+    try:
+        changes, references = read_repository(ref, where)
+    except ChangesError as exc:
+        raise ConfigError(str(exc)) from None
+    inputs = [p for p in (config.config_file, config.baseline) if p]
+    inputs += [*config.policies, *config.catalog, *config.var_files]
+    affected = affected_files(changes, references, inputs)
+    if affected.everything:
+        return discover(paths, config.exclude, config.max_file_size)
+    return discover_affected(paths, affected.files, config.exclude, config.max_file_size)
+
+
+def _in_terraform_modules(path: str) -> bool:
+    return "/.terraform/modules/" in "/" + path.replace(os.sep, "/")
+
+
+class Reviewer:
+    """The second half of the pipeline, a batch of resources at a time: resolve -> evaluate
+    -> suppress, into a :class:`~sovlint.results.ResultStore` (deduplicated, on disk).
+
+    Every input format ends here with its normalised resources: the work
+    units of ``scan`` as they finish, or the live review of ``sovlint aws``.
+    """
+
+    def __init__(self, config: Config, policies: Sequence[Policy],
+                 canonical: Callable[[str], str] | None = None) -> None:
+        from sovlint.remediation import load_alternatives
+        from sovlint.resolve import DataClassSettings
+        from sovlint.results import ResultStore
+        from sovlint.suppress import SuppressionPolicy, read_baseline
+
+        self.config = config
+        self.policies = list(policies)
+        self.catalog = cached_catalog(config.catalog)
+        self.settings = DataClassSettings(default=config.default_data_class,
+                                          synonyms=config.data_class_synonyms,
+                                          paths=config.data_class_paths)
+        self.suppression = SuppressionPolicy(inline=config.inline_suppressions,
+                                             require_reason=config.require_reason)
+        self.baseline: frozenset[str] = frozenset()
+        stale: str | None = None
+        if config.baseline:
+            self.baseline, stale = read_baseline(Path(config.baseline))
+        self.alternatives = load_alternatives()
+        self.store = ResultStore(canonical)
+        self._broken: set[str] = set()
+        self._failures: set[tuple[str, int | None, str]] = set()
+        self._plain: set[tuple[Any, ...]] = set()  # every finding, as a repeat would read
+        self._rendered: list[tuple[Finding, dict[str, Any]]] = []  # findings of rendered objects
+        if stale:  # an older baseline hides nothing: say how to refresh it
+            self.store.add_error(ScanError(str(config.baseline), stale))
+
+    def add(self, raw: Iterable[Resource], errors: Iterable[ScanError]) -> None:
+        """Review some resources (each kept once however often it comes) and errors."""
+        from sovlint.remediation import attach_remediation
+        from sovlint.resolve import resolve_resource
+        from sovlint.suppress import apply_suppressions
+
+        for error in errors:
+            self.store.add_error(error)
+        fresh: list[Resource] = []
+        for resource in raw:
+            if resource.resource_type == FILE_RESOURCE_TYPE:
+                key = (resource.source.path, resource.source.line,
+                       str(resource.attributes.get("parse_error")))
+                if key not in self._failures:
+                    self._failures.add(key)
+                    fresh.append(resource)
+                continue
+            resolved = resolve_resource(resource, self.catalog, self.settings)
+            self.store.add_resource(resolved)  # a resource reached twice is listed once
+            fresh.append(resolved)
+        if not fresh:
+            return
+        findings, rule_errors = evaluate_all(self.policies, fresh, self.config, self._broken)
+        for error in rule_errors:
+            self.store.add_error(error)
+        findings = attach_remediation(findings, fresh, self.catalog, self.config.profile,
+                                      self.alternatives)
+        by_address = {(r.source.path, r.address): r for r in fresh}
+        for finding in apply_suppressions(findings, by_address, self.suppression, self.baseline):
+            self._plain.add(_repeat_key(finding.rule, finding.source.path, finding.address, finding))
+            owner = by_address.get((finding.source.path, finding.address or ""))
+            origin = owner.attributes.get(RENDERED_ORIGIN) if owner is not None else None
+            if isinstance(origin, dict):  # decided once every plain manifest is reviewed
+                self._rendered.append((finding, origin))
+            else:
+                self.store.add_finding(finding)
+
+    def result(self, sources: Sequence[str]) -> ScanResult:
+        """Everything reviewed, in report order. A finding of a rendered kustomization that
+        repeats one of the plain manifest its object comes from (same rule, same message but
+        for the address) is dropped: an overlay does not repeat its base's findings."""
+        for finding, origin in self._rendered:
+            if _repeat_key(finding.rule, origin.get("path"), origin.get("address"), finding) \
+                    not in self._plain:
+                self.store.add_finding(finding)
+        self._rendered = []
+        return ScanResult(profile=self.config.profile, files=list(sources),
+                          resources=self.store.resources, findings=self.store.findings,
+                          errors=self.store.errors(), policies=self.policies)
+
+
+def _repeat_key(rule: str, path: Any, address: Any, finding: Finding) -> tuple[Any, ...]:
+    """What two findings of one object share when one repeats the other: the rule, the
+    object's manifest and address, and the message with the finding's address left out."""
+    message = finding.message.replace(finding.address, "\x00") if finding.address else finding.message
+    return rule, path, address, message
 
 
 def review_resources(raw: Sequence[Resource], errors: Sequence[ScanError], config: Config,
                      policies: Sequence[Policy], sources: Sequence[str]) -> ScanResult:
-    """The second half of the pipeline: resolve -> evaluate -> suppress -> sort.
-
-    Every input format ends here with its normalised resources: the files of
-    ``scan``, or the live review of ``sovlint aws`` (whose ``sources`` are
-    ``aws://ACCOUNT/REGION`` locations rather than files).
-    """
-    from sovlint.resolve import DataClassSettings, resolve_resource
-    from sovlint.suppress import SuppressionPolicy, apply_suppressions, read_baseline
-
-    catalog = cached_catalog(config.catalog)
-    settings = DataClassSettings(default=config.default_data_class,
-                                 synonyms=config.data_class_synonyms,
-                                 paths=config.data_class_paths)
-    all_errors = list(errors)
-    resources = [r if r.resource_type == FILE_RESOURCE_TYPE else resolve_resource(r, catalog, settings)
-                 for r in raw]
-    findings, rule_errors = evaluate_all(policies, resources, config)
-    all_errors.extend(rule_errors)
-    if any(r.input_format == "kubernetes" for r in resources):  # overlays repeat their bases
-        from sovlint.normalise.renderers import drop_repeated_findings
-
-        findings = drop_repeated_findings(findings, resources)
-    from sovlint.remediation import attach_remediation
-
-    findings = attach_remediation(findings, resources, catalog, config.profile)
-    baseline: frozenset[str] = frozenset()
-    if config.baseline:
-        baseline, stale = read_baseline(Path(config.baseline))
-        if stale:
-            all_errors.append(ScanError(str(config.baseline), stale))
-    by_address = {(r.source.path, r.address): r for r in resources}
-    findings = apply_suppressions(
-        findings, by_address,
-        SuppressionPolicy(inline=config.inline_suppressions, require_reason=config.require_reason),
-        baseline,
-    )
-    findings.sort(key=lambda f: (f.source.path, f.source.line or 0, f.rule, f.address or "",
-                                 f.discriminator))
-    listed = sorted((r for r in resources if r.resource_type != FILE_RESOURCE_TYPE),
-                    key=lambda r: (r.source.path, r.source.line or 0, r.address, r.instances))
-    all_errors.sort(key=lambda e: (e.path, e.line or 0, e.message))
-    return ScanResult(profile=config.profile, files=list(sources), resources=listed,
-                      findings=findings, errors=all_errors, policies=list(policies))
-
-
-def _reported_only(resources: Iterable[Resource], reported: set[str]) -> list[Resource]:
-    seen: set[tuple[Any, ...]] = set()
-    kept = []
-    for resource in resources:
-        if resource.source.path not in reported and resource.resource_type != FILE_RESOURCE_TYPE:
-            continue
-        key = (resource.address, resource.source.path, resource.source.line, resource.region,
-               resource.instances, resource.resource_type, resource.root)
-        if key in seen:
-            continue
-        seen.add(key)
-        kept.append(resource)
-    return kept
+    """The second half of the pipeline on resources gathered elsewhere (``sovlint aws``,
+    whose ``sources`` are ``aws://ACCOUNT/REGION`` locations rather than files)."""
+    reviewer = Reviewer(config, policies)
+    reviewer.add(raw, errors)
+    return reviewer.result(sources)
 
 
 def exit_code(findings: Iterable[Finding], fail_on: str) -> int:

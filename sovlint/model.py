@@ -44,6 +44,8 @@ DATA_BEARING = frozenset(
 #: Categories of data at rest, the ones SOV004 looks at (SPEC §2).
 AT_REST = frozenset({"storage", "database", "backup", "analytics", "messaging", "logging",
                      UNKNOWN_CATEGORY})
+#: The attribute of a rendered Kubernetes resource naming the plain manifest object it comes from.
+RENDERED_ORIGIN = "rendered_origin"
 PROTECTED_CLASSES = frozenset({"strategic", "sensitive", "health"})
 DATA_CLASSES = ("public", "internal", "personal", "sensitive", "health", "strategic")
 

@@ -22,6 +22,7 @@ import hashlib
 import os
 import pickle
 import tempfile
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Callable, Sequence, TypeVar
 
@@ -29,7 +30,10 @@ from sovlint import __version__
 
 T = TypeVar("T")
 
-_memory: dict[tuple[str, int, int, str], Any] = {}
+#: Parsed files of this process, the most recently used last; at most ``MAX_MEMORY_ENTRIES``
+#: (a scan reads each file once or a few times in a row: memory must not grow with the tree).
+_memory: OrderedDict[tuple[str, int, int, str], Any] = OrderedDict()
+MAX_MEMORY_ENTRIES = 256
 _settings = {"disk": True}
 
 
@@ -39,6 +43,7 @@ _scan_stamps: dict[str, tuple[int, int] | None] = {}
 
 
 _real_paths_this_scan: dict[str, str] = {}
+MAX_REAL_PATHS = 1024
 
 
 def configure(disk: bool) -> None:
@@ -53,6 +58,8 @@ def real_path(path: str | os.PathLike[str]) -> str:
     key = os.fspath(path)
     found = _real_paths_this_scan.get(key)
     if found is None:
+        if len(_real_paths_this_scan) >= MAX_REAL_PATHS:  # bounded: memory must not grow with the tree
+            _real_paths_this_scan.clear()
         found = _real_paths_this_scan[key] = os.path.realpath(key)
     return found
 
@@ -95,6 +102,7 @@ def cached_parse(path: Path, kind: str, read: Callable[[], bytes | None],
     except OSError:
         key = None
     if key is not None and key in _memory:
+        _memory.move_to_end(key)
         return _memory[key]
     data = read()
     if data is None:
@@ -117,6 +125,8 @@ def cached_parse(path: Path, kind: str, read: Callable[[], bytes | None],
             _store(entry, value)
     if key is not None:
         _memory[key] = value
+        while len(_memory) > MAX_MEMORY_ENTRIES:
+            _memory.popitem(last=False)
     return value
 
 

@@ -15,9 +15,11 @@ import jsonschema
 import pytest
 import yaml
 
+from filetree import SHARED
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CATALOG = ROOT / "policies" / "catalog"
-FACTS = pathlib.Path(os.environ.get("SOVLINT_FACTS", "/work/shared/reference/catalog-facts.yaml"))
+FACTS = pathlib.Path(os.environ.get("SOVLINT_FACTS", str(SHARED / "reference" / "catalog-facts.yaml")))
 
 CATEGORIES = {"storage", "database", "backup", "compute", "analytics", "messaging", "logging", "ai",
               "key-management", "other"}

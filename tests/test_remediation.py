@@ -19,8 +19,10 @@ from sovlint.remediation import (AlternativesError, alternatives_for, attach_rem
                                  kind_alternatives, load_alternatives, parse_alternatives, service_kind_of,
                                  way_out)
 
+from filetree import SHARED
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-SCHEMA = pathlib.Path("/work/shared/schemas/scan-output.schema.json")
+SCHEMA = SHARED / "schemas" / "scan-output.schema.json"
 
 
 @pytest.fixture(scope="module")

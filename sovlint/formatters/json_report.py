@@ -102,7 +102,12 @@ def document(result: ScanResult) -> dict[str, Any]:
 
 
 def render(result: ScanResult, options: dict[str, Any]) -> str:
-    """Serialise deterministically."""
+    """Serialise deterministically (a ``--shard`` job's report also has its ``shard`` section)."""
     from sovlint.quoting import json_text
 
-    return json_text(json.dumps(document(result), indent=2, ensure_ascii=False)) + "\n"
+    data = document(result)
+    if options.get("shard") is not None:
+        from sovlint.shards import shard_section
+
+        data["shard"] = shard_section(result, options["shard"])
+    return json_text(json.dumps(data, indent=2, ensure_ascii=False)) + "\n"

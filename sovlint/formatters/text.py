@@ -6,7 +6,7 @@ no ``NO_COLOR``, no ``--no-color``).
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from typing import Any
 
 from sovlint.engine import ScanResult
@@ -56,37 +56,47 @@ def render(result: ScanResult, options: dict[str, Any]) -> str:
     show_suppressed = bool(options.get("show_suppressed", False))
     quiet = bool(options.get("quiet"))
     out: list[str] = []
-    by_file: dict[str, list[Finding]] = defaultdict(list)
+    # one pass over the findings, which come in report order (by file): a large scan's
+    # findings are read from disk one at a time, never all held at once
+    counts: Counter[tuple[str, str, Severity]] = Counter()
+    active = suppressed = 0
+    current: str | None = None
     for finding in result.findings:
-        if finding.suppressed and not show_suppressed:
-            continue
-        by_file[finding.source.path].append(finding)
-    for path in sorted(by_file):
-        out.append(f"{_BOLD}{_clean(path)}{_RESET}" if color else _clean(path))
-        for finding in by_file[path]:
-            out.append(_line(finding, color))
-            way_out = _remediation_line(finding) if show_remediation else None
-            if way_out:
-                out.append(way_out)
+        if finding.suppressed:
+            suppressed += 1
+            if not show_suppressed:
+                continue
+        else:
+            active += 1
+            counts[(finding.rule, finding.name, finding.severity)] += 1
+        if finding.source.path != current:
+            if current is not None:
+                out.append("")
+            current = finding.source.path
+            out.append(f"{_BOLD}{_clean(current)}{_RESET}" if color else _clean(current))
+        out.append(_line(finding, color))
+        way_out = _remediation_line(finding) if show_remediation else None
+        if way_out:
+            out.append(way_out)
+    if current is not None:
         out.append("")
     for error in result.errors:
         where = f"{error.path}:{error.line}" if error.line else error.path
         out.append(f"error: {_clean(where)}: {_clean(error.message)}")
     if result.errors:
         out.append("")
-    active = [f for f in result.findings if not f.suppressed]
-    suppressed = len(result.findings) - len(active)
     if active and not quiet:
-        counts = Counter((f.rule, f.name, f.severity) for f in active)
         out.append(f"{'rule':<8} {'name':<28} {'severity':<9} {'count':>5}")
         for (rule, name, severity), count in sorted(counts.items(), key=lambda kv: (-kv[0][2], kv[0][0])):
             out.append(f"{_clean(rule):<8} {_clean(name):<28} {severity.label:<9} {count:>5}")
         out.append("")
-    by_sev = Counter(f.severity.label for f in active)
+    by_sev: Counter[str] = Counter()
+    for (_rule, _name, severity), count in counts.items():
+        by_sev[severity.label] += count
     detail = ", ".join(f"{by_sev[s.label]} {s.label}" for s in sorted(Severity, reverse=True)
                        if by_sev[s.label])
     summary = (f"{len(result.files)} files, {len(result.resources)} resources, "
-               f"{len(active)} findings" + (f" ({detail})" if detail else "")
+               f"{active} findings" + (f" ({detail})" if detail else "")
                + (f", {suppressed} suppressed" if suppressed else ""))
     out.append(summary)
     return "\n".join(out) + "\n"

@@ -1,8 +1,11 @@
-"""Choose the HCL backend: python-hcl2 (reference) or tree-sitter-hcl (``sovlint[fast]``).
+"""Choose the HCL backend: tree-sitter-hcl (the default) or python-hcl2 (the reference).
 
 Both give identical syntax trees (``tests/hcl/test_backends_differential.py``
 checks it on the whole corpus). ``auto``, the default, uses tree-sitter when
-it is installed and python-hcl2 otherwise. The choice comes from, in order:
+it can be imported and python-hcl2 otherwise: tree-sitter is a base
+dependency only on the platforms where it ships binary wheels (see
+``pyproject.toml``), and an installed copy that fails to load (a broken
+binary) must not stop a scan. The choice comes from, in order:
 ``--hcl-backend`` (:func:`configure`), ``SOVLINT_HCL_BACKEND``, ``auto``.
 """
 
@@ -32,15 +35,17 @@ def configure(name: str | None) -> None:
 
 @functools.lru_cache(maxsize=1)
 def fast_backend_available() -> bool:
-    """Whether tree-sitter and tree-sitter-hcl are installed (without importing them)."""
-    return all(importlib.util.find_spec(name) is not None for name in ("tree_sitter", "tree_sitter_hcl"))
+    """Whether tree-sitter and tree-sitter-hcl are installed and load (imported on the first call,
+    that is when the first HCL file is parsed: ``sovlint --version`` does not pay for it)."""
+    if any(importlib.util.find_spec(name) is None for name in ("tree_sitter", "tree_sitter_hcl")):
+        return False
+    from sovlint.hcl.treesitter_backend import load_tools
 
-
-def check_available() -> None:
-    """Raise ``ValueError`` (a usage error for the CLI) when the chosen backend is not installed."""
-    if backend_name() == "treesitter" and not fast_backend_available():
-        raise ValueError("the tree-sitter HCL backend is not installed: pip install 'sovlint[fast]', "
-                         "or use --hcl-backend hcl2 (or auto)")
+    try:
+        load_tools()
+    except Exception:  # an incompatible or broken binary: python-hcl2 reads the same trees
+        return False
+    return True
 
 
 def backend_name() -> str:
@@ -51,6 +56,15 @@ def backend_name() -> str:
     if name == "auto":
         return "treesitter" if fast_backend_available() else "hcl2"
     return name
+
+
+def missing_forced_backend() -> str | None:
+    """Why the backend asked for by name cannot be used (``None`` when it can, or for ``auto``)."""
+    name = _configured["name"] or os.environ.get(BACKEND_ENV) or "auto"
+    if name == "treesitter" and not fast_backend_available():
+        return ("the tree-sitter HCL backend is not installed on this platform or does not load: "
+                "pip install 'sovlint[fast]' builds it, or use --hcl-backend hcl2")
+    return None
 
 
 def parse_hcl(text: str, path: str) -> HclFile:

@@ -1,4 +1,4 @@
-"""HCL backend built on tree-sitter and tree-sitter-hcl (the ``sovlint[fast]`` extra).
+"""HCL backend built on tree-sitter and tree-sitter-hcl (the default where they are installed).
 
 It produces the same :mod:`sovlint.hcl.syntax` trees as the python-hcl2
 backend (:mod:`sovlint.hcl.hcl2_backend`, the reference), about twenty times
@@ -64,18 +64,19 @@ _TOOLS: list[tuple[Any, Any]] = []
 
 def _parser() -> Any:
     """The tree-sitter parser for HCL of this process."""
-    return _tools()[0]
+    return load_tools()[0]
 
 
-def _tools() -> tuple[Any, Any]:
-    """(parser, comment query cursor), created on first use."""
+def load_tools() -> tuple[Any, Any]:
+    """(parser, comment query cursor), created on first use; ImportError when not installed."""
     if not _TOOLS:
         try:
             import tree_sitter
             import tree_sitter_hcl
         except ImportError as exc:
             raise ImportError(
-                "the tree-sitter HCL backend needs the 'fast' extra: pip install 'sovlint[fast]' "
+                "the tree-sitter HCL backend is not installed on this platform: "
+                "pip install 'sovlint[fast]' builds it, or use --hcl-backend hcl2 "
                 f"(missing: {exc.name})"
             ) from exc
         language = tree_sitter.Language(tree_sitter_hcl.language())
@@ -173,7 +174,7 @@ def _syntax_error(root: Node, first_line: int = 1) -> HclSyntaxError:
 def _collect_comments(root: Node) -> list[Comment]:
     """Every comment of the file, in line order (heredoc bodies hold no ``comment`` nodes)."""
     comments: list[Comment] = []
-    for node in _tools()[1].captures(root).get("comment", ()):
+    for node in load_tools()[1].captures(root).get("comment", ()):
         comment = _comment_from_text(node.text.decode("utf-8"), node.start_point[0] + 1)
         if comment is not None:
             comments.append(comment)

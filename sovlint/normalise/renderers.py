@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from sovlint.config import Config
-from sovlint.model import ScanError
+from sovlint.model import RENDERED_ORIGIN, ScanError
 from sovlint.normalise.documents import ParseFailure, load_source, string_leaves
 from sovlint.normalise.kubernetes import normalise_rendered
 from sovlint.normalise.sandbox import chart_graph, is_remote, kustomization_graph, run_renderer
@@ -141,7 +141,7 @@ def normalise_kustomization(unit: Any, config: Config) -> Any:
 MAX_BASE_FILES = 2_000
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 #: The attribute of a rendered resource naming the plain manifest object it comes from.
-ORIGIN = "rendered_origin"
+ORIGIN = RENDERED_ORIGIN
 
 
 def base_objects(kustomization: Path) -> dict[tuple[str, str], list[tuple[str, str]]]:
@@ -206,29 +206,6 @@ def with_origins(resources: list[Any], bases: dict[tuple[str, str], list[tuple[s
                 resource, attributes={**resource.attributes, ORIGIN: {"path": path, "address": address}})
         out.append(resource)
     return out
-
-
-def drop_repeated_findings(findings: list[Any], resources: list[Any]) -> list[Any]:
-    """A rendered kustomization repeats the findings of the plain manifests it is built from:
-    a finding on a rendered object is dropped when the object's own manifest, scanned too,
-    has the same finding (same rule, same message but for the address). What an overlay
-    changes (an image, a label, a cluster) gives a different message and is kept."""
-    origins = {(r.source.path, r.address): r.attributes[ORIGIN] for r in resources
-               if isinstance(r.attributes.get(ORIGIN), dict)}
-    if not origins:
-        return findings
-    placeholder = "\x00"
-    plain = {(f.rule, f.source.path, f.address, f.message.replace(f.address or placeholder, placeholder))
-             for f in findings}
-    kept = []
-    for finding in findings:
-        origin = origins.get((finding.source.path, finding.address))
-        if origin is not None:
-            message = finding.message.replace(finding.address or placeholder, placeholder)
-            if (finding.rule, origin["path"], origin["address"], message) in plain:
-                continue
-        kept.append(finding)
-    return kept
 
 
 def renderer_tools() -> tuple[str | None, ...]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -140,8 +141,12 @@ def _tfvars_values(hcl_file: HclFile) -> dict[str, Any]:
     return {a.name: evaluate_or_unknown(a.expr, _Empty()) for a in hcl_file.body.attributes}
 
 
-#: Module directories read in this process: real path -> (configuration, parse failures).
-_MODULE_CONFIGS: dict[Path, tuple[ModuleConfig | None, list[ParseFailure]]] = {}
+#: Module directories read lately in this process: real path -> (configuration, parse
+#: failures), the most recently used last. Roots are evaluated in path order, so the
+#: modules they share are read once; beyond ``MAX_SHARED_MODULES`` the least recently used
+#: syntax trees are let go, so that memory does not grow with the repository.
+_MODULE_CONFIGS: OrderedDict[Path, tuple[ModuleConfig | None, list[ParseFailure]]] = OrderedDict()
+MAX_SHARED_MODULES = 64
 
 
 def _read_module(directory: Path, display_of: Callable[[Path], str] = os.path.relpath,
@@ -231,7 +236,7 @@ class TerraformLoader:
         """The parsed configuration of a directory (``None`` when it holds no .tf file).
 
         Shared by every loader of the process: a module called from many roots
-        (or scanned as its own root) is read once per scan.
+        is read once per scan while it stays among the ones used lately.
         """
         key = self._resolved.get(directory)
         if key is None:  # realpath never raises on a symbolic link loop
@@ -242,6 +247,10 @@ class TerraformLoader:
         if shared is None:
             shared = _read_module(directory, self._installed.display_of, self.options.max_file_size)
             _MODULE_CONFIGS[key] = shared
+            while len(_MODULE_CONFIGS) > MAX_SHARED_MODULES:
+                _MODULE_CONFIGS.popitem(last=False)
+        else:
+            _MODULE_CONFIGS.move_to_end(key)
         config, failures = shared
         self.read_paths.add(str(key))
         if config is not None:

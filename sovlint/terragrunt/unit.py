@@ -100,9 +100,7 @@ def evaluate_unit(unit_path: str, reported: str, config: Config,
             result.failures.append((failure.path, failure.line, failure.message))
         for path, line, message in module.errors:
             result.errors.append(ScanError(path, message, line))
-        result.calls = sorted({real_path(module_dir), *loader.module_directories()})
         dependencies.extend(loader.read_paths)
-    result.calls = sorted({*result.calls, *(real_path(i.path) for i in reader.includes)})
     for path, line, message in reader.errors:
         result.errors.append(ScanError(path, message, line))
     return result, dependencies

@@ -151,7 +151,7 @@ def test_large_result_small_and_fast() -> None:
 
 def test_many_categories_are_folded_into_other(realistic_result: ScanResult) -> None:
     many = [dataclasses.replace(r, provider=f"p{i:02d}") for i, r in
-            enumerate(realistic_result.resources * 3) if r.is_data_bearing]
+            enumerate(list(realistic_result.resources) * 3) if r.is_data_bearing]
     page = html.render(dataclasses.replace(realistic_result, resources=many), {})
     provider = page[page.index('id="chart-provider"'):page.index('id="chart-law"')]
     assert len(re.findall(r'class="bar"', provider)) == 12

@@ -18,7 +18,9 @@ from sovlint.model import ScanError, Severity
 from scan_results import ODD_PATHS, large_result, suppressed_twice
 from scan_results import empty_result, odd_result, realistic_result  # noqa: F401 (fixtures)
 
-SCHEMA_PATH = Path("/work/shared/schemas/sarif-schema-2.1.0.json")
+from filetree import SHARED
+
+SCHEMA_PATH = SHARED / "schemas" / "sarif-schema-2.1.0.json"
 #: RFC 3986 URI-reference characters, with ``%`` only as the start of a percent-encoding.
 URI_REFERENCE = re.compile(r"^(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?#]|%[0-9A-F]{2})*$")
 

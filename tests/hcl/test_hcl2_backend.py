@@ -33,7 +33,9 @@ from sovlint.hcl.syntax import (
     Variable,
 )
 
-CORPUS = Path("/work/shared/corpus")
+from filetree import SHARED
+
+CORPUS = SHARED / "corpus"
 
 
 def expr_of(source: str, line: int = 1):

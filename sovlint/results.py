@@ -1,0 +1,227 @@
+"""A scan's results as they come: deduplicated, kept on disk, read back in report order.
+
+Memory stays flat however large the scanned tree: each resource and finding
+is written to a temporary file as soon as its work unit is reviewed, and
+only its place in the report order is kept in memory. The file holds each
+record in the lossless form that every output format is rendered from
+(:func:`encode_record`); the JSON reports of ``--shard`` jobs carry the same
+form, so that ``sovlint merge`` rebuilds exactly what one scan would have
+rendered.
+
+Two records that encode alike are one record: a module reached from two
+roots, or a finding made twice, is reported once, whichever job or unit
+produced it first.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import tempfile
+from array import array
+from typing import Any, Callable, Generic, Iterable, Iterator, Sequence, TypeVar, overload
+
+from sovlint.model import (Alternative, Finding, Replica, Resource, ScanError, Severity,
+                           SourceSpan, Suppression)
+
+T = TypeVar("T")
+
+#: Resource fields no output format shows: left out of the stored form (and of deduplication).
+_RESOURCE_INTERNAL = frozenset({"attributes", "tags", "inherited_tags", "suppressions"})
+
+_NESTED: dict[str, type] = {"source": SourceSpan, "declared_at": SourceSpan, "span": SourceSpan}
+
+
+def _encode(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Severity):
+        return value.label
+    if isinstance(value, (list, tuple)):
+        return [_encode(v) for v in value]
+    return value
+
+
+def encode_record(record: Resource | Finding | ScanError) -> dict[str, Any]:
+    """The stored form of a resource, finding or error (JSON data, lossless for every output)."""
+    data: dict[str, Any] = {}
+    for f in dataclasses.fields(record):
+        if isinstance(record, Resource) and f.name in _RESOURCE_INTERNAL:
+            continue
+        data[f.name] = _encode(getattr(record, f.name))
+    return data
+
+
+def _tuple_of(cls: type, items: Iterable[Any]) -> tuple[Any, ...]:
+    return tuple(_decode_dataclass(cls, item) for item in items)
+
+
+def _decode_dataclass(cls: Any, data: dict[str, Any]) -> Any:
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        if f.name not in data:
+            continue
+        value = data[f.name]
+        if value is not None and f.name in _NESTED:
+            value = _NESTED[f.name](**value)
+        elif f.name == "replicas":
+            value = _tuple_of(Replica, value)
+        elif f.name == "alternatives":
+            value = _tuple_of(Alternative, value)
+        elif f.name == "settings" and cls is Alternative:
+            value = tuple(tuple(pair) for pair in value)
+        elif f.name == "severity":
+            value = Severity.parse(value)
+        elif isinstance(value, list):
+            value = tuple(value)
+        values[f.name] = value
+    return cls(**values)
+
+
+def decode_resource(data: dict[str, Any]) -> Resource:
+    """A resource back from its stored form."""
+    return _decode_dataclass(Resource, data)  # type: ignore[no-any-return]
+
+
+def decode_finding(data: dict[str, Any]) -> Finding:
+    """A finding back from its stored form."""
+    return _decode_dataclass(Finding, data)  # type: ignore[no-any-return]
+
+
+def decode_error(data: dict[str, Any]) -> ScanError:
+    """An error back from its stored form."""
+    return ScanError(data["path"], data["message"], data.get("line"))
+
+
+def resource_order(resource: Resource) -> tuple[Any, ...]:
+    """Where a resource comes in a report."""
+    return (resource.source.path, resource.source.line or 0, resource.address, resource.instances)
+
+
+def finding_order(finding: Finding) -> tuple[Any, ...]:
+    """Where a finding comes in a report."""
+    return (finding.source.path, finding.source.line or 0, finding.rule, finding.address or "",
+            finding.discriminator)
+
+
+def error_order(error: ScanError) -> tuple[Any, ...]:
+    """Where an error comes in a report."""
+    return (error.path, error.line or 0, error.message)
+
+
+class SortedRecords(Sequence[T], Generic[T]):
+    """Records kept in a temporary file, read back in order (a read-only sequence)."""
+
+    def __init__(self, decode: Callable[[dict[str, Any]], T],
+                 order: Callable[[T], tuple[Any, ...]]) -> None:
+        self._decode = decode
+        self._order = order
+        self._file = tempfile.TemporaryFile(prefix="sovlint-")
+        self._size = 0
+        self._offsets = array("q")
+        self._paths: list[str] = []  # per record, for the order (shared string objects)
+        self._lines = array("q")
+        self._sorted: array[int] | None = None
+
+    def add(self, encoded: str, path: str, line: int) -> None:
+        """Keep a record (``encoded``: its stored form as JSON text)."""
+        data = encoded.encode("utf-8") + b"\n"
+        self._file.seek(self._size)
+        self._file.write(data)
+        self._offsets.append(self._size)
+        self._size += len(data)
+        self._paths.append(path)
+        self._lines.append(line)
+        self._sorted = None
+
+    def _line(self, index: int) -> bytes:
+        self._file.seek(self._offsets[index])
+        return self._file.readline()
+
+    def _read(self, index: int) -> T:
+        return self._decode(json.loads(self._line(index)))
+
+    def _ordered(self) -> array[int]:
+        if self._sorted is None:
+            paths, lines = self._paths, self._lines
+            rough = sorted(range(len(paths)), key=lambda i: (paths[i], lines[i], i))
+            final = array("q")
+            start = 0
+            while start < len(rough):  # records on one line: ordered by their full key
+                end = start + 1
+                while end < len(rough) and paths[rough[end]] == paths[rough[start]] \
+                        and lines[rough[end]] == lines[rough[start]]:
+                    end += 1
+                group = rough[start:end]
+                if len(group) > 1:  # the same record twice is kept once
+                    unique: dict[bytes, int] = {}
+                    for index in group:
+                        unique.setdefault(self._line(index), index)
+                    keyed = []
+                    for line, index in unique.items():
+                        record = self._decode(json.loads(line))
+                        keyed.append((self._order(record), line, index))
+                    group = [index for *_, index in sorted(keyed)]
+                final.extend(group)
+                start = end
+            self._sorted = final
+        return self._sorted
+
+    def __len__(self) -> int:
+        return len(self._ordered())
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[T]: ...
+
+    def __getitem__(self, index: int | slice) -> T | Sequence[T]:
+        order = self._ordered()
+        if isinstance(index, slice):
+            return [self._read(order[i]) for i in range(*index.indices(len(order)))]
+        return self._read(order[index])
+
+    def __iter__(self) -> Iterator[T]:
+        for index in self._ordered():
+            yield self._read(index)
+
+    def __repr__(self) -> str:
+        return f"SortedRecords({len(self)} records)"
+
+
+def _encoded(record: Resource | Finding | ScanError) -> str:
+    return json.dumps(encode_record(record), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+class ResultStore:
+    """Resources, findings and errors of a scan (or of merged scans), deduplicated."""
+
+    def __init__(self, canonical: Callable[[str], str] | None = None) -> None:
+        """``canonical`` maps a path to the one string object kept for it (by default, the
+        first one seen): the store keeps a path per record, not a string."""
+        self.resources: SortedRecords[Resource] = SortedRecords(decode_resource, resource_order)
+        self.findings: SortedRecords[Finding] = SortedRecords(decode_finding, finding_order)
+        self._errors: dict[str, ScanError] = {}
+        if canonical is None:
+            seen: dict[str, str] = {}
+            canonical = lambda path: seen.setdefault(path, path)  # noqa: E731
+        self._path = canonical
+
+    def add_resource(self, resource: Resource) -> None:
+        """Keep a resource (the same one kept twice is listed once)."""
+        self.resources.add(_encoded(resource), self._path(resource.source.path),
+                           resource.source.line or 0)
+
+    def add_finding(self, finding: Finding) -> None:
+        """Keep a finding (the same one kept twice is listed once)."""
+        self.findings.add(_encoded(finding), self._path(finding.source.path),
+                          finding.source.line or 0)
+
+    def add_error(self, error: ScanError) -> None:
+        """Keep an error unless the same one is kept already."""
+        self._errors.setdefault(_encoded(error), error)
+
+    def errors(self) -> list[ScanError]:
+        """The errors, in report order."""
+        return sorted(self._errors.values(), key=error_order)

@@ -1,0 +1,89 @@
+"""A scan's results kept on disk: every output format reads back what it would have read from
+memory; the same record twice is listed once; the order does not depend on arrival."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+
+import pytest
+
+from sovlint.engine import ScanResult
+from sovlint.formatters import FORMATTERS, formatter
+from sovlint.model import Finding, Replica, Resource, ScanError, SourceSpan
+from sovlint.results import ResultStore, decode_finding, decode_resource, encode_record
+
+from formatters.scan_results import realistic_result  # noqa: F401  (fixture)
+
+
+def _stored(result: ScanResult, shuffle: bool = False, twice: bool = False) -> ScanResult:
+    store = ResultStore()
+    resources = list(result.resources) * (2 if twice else 1)
+    findings = list(result.findings) * (2 if twice else 1)
+    if shuffle:
+        random.Random(4).shuffle(resources)
+        random.Random(5).shuffle(findings)
+    for resource in resources:
+        store.add_resource(resource)
+    for finding in findings:
+        store.add_finding(finding)
+    for error in result.errors:
+        store.add_error(error)
+    return ScanResult(profile=result.profile, files=result.files, resources=store.resources,
+                      findings=store.findings, errors=store.errors(), policies=result.policies)
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATTERS))
+def test_every_format_renders_the_same_from_the_store(realistic_result: ScanResult,  # noqa: F811
+                                                      fmt: str) -> None:
+    options = {"color": False, "quiet": False, "command": "scan", "show_remediation": True}
+    render = formatter(fmt)
+    stored = _stored(realistic_result, shuffle=True, twice=True)
+    assert render(stored, dict(options)) == render(realistic_result, dict(options))
+
+
+def test_records_round_trip(realistic_result: ScanResult) -> None:  # noqa: F811
+    for finding in realistic_result.findings:
+        assert decode_finding(encode_record(finding)) == finding
+    for resource in realistic_result.resources:
+        back = decode_resource(encode_record(resource))
+        # tags, attributes and suppressions are what rules read, not what reports show
+        assert back == dataclasses.replace(resource, tags={}, inherited_tags={}, attributes={},
+                                           suppressions=())
+
+
+def test_same_line_records_are_ordered_by_content_not_arrival() -> None:
+    def bucket(region: str) -> Resource:
+        return Resource(address="module.a.aws_s3_bucket.b", resource_type="aws_s3_bucket",
+                        source=SourceSpan("m/main.tf", 3, 9), input_format="terraform",
+                        provider="aws", region=region,
+                        replicas=(Replica("replication", "us-west-2", declared_at=SourceSpan("m/main.tf", 5)),))
+
+    orders = []
+    for regions in (["eu-west-3", "us-east-1", "eu-west-3"], ["us-east-1", "eu-west-3"]):
+        store = ResultStore()
+        for region in regions:
+            store.add_resource(bucket(region))
+        orders.append([r.region for r in store.resources])
+    assert orders[0] == orders[1] == ["eu-west-3", "us-east-1"]
+    assert len(store.resources) == 2 and store.resources[-1].region == "us-east-1"
+
+
+def test_errors_kept_once_in_order() -> None:
+    store = ResultStore()
+    for error in [ScanError("b", "x"), ScanError("a", "y", 3), ScanError("b", "x")]:
+        store.add_error(error)
+    assert store.errors() == [ScanError("a", "y", 3), ScanError("b", "x")]
+
+
+def test_findings_with_alternatives_round_trip(realistic_result: ScanResult) -> None:  # noqa: F811
+    from sovlint.engine import cached_catalog
+    from sovlint.remediation import attach_remediation
+
+    findings = attach_remediation(list(realistic_result.findings), realistic_result.resources,
+                                  cached_catalog(()), "france")
+    with_ways_out = [f for f in findings if f.alternatives]
+    assert with_ways_out
+    for finding in with_ways_out:
+        assert decode_finding(encode_record(finding)) == finding
+    assert isinstance(findings[0], Finding)
