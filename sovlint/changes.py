@@ -37,7 +37,9 @@ from typing import Iterable, Sequence
 from sovlint.discover import SKIP_DIRS, Discovery, discover, display_path, is_excluded
 from sovlint.references import FINDERS, ReferenceGraph, evaluating, finders_for
 
-TERRAFORM_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json")
+TERRAFORM_SUFFIXES = (".tf", ".tf.json", ".tofu", ".tofu.json", ".tfvars", ".tfvars.json")
+#: The files of a Terraform (or OpenTofu) module's configuration.
+CONFIGURATION_SUFFIXES = (".tf", ".tf.json", ".tofu", ".tofu.json")
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json", ".template", ".bicep")
 #: Seconds a git command may take.
 GIT_TIMEOUT = 120
@@ -107,14 +109,21 @@ def read_repository(ref: str, where: str) -> tuple[ChangeSet, GitReferences]:
         untracked = pool.submit(_git, repository, "ls-files", "-z", "--others", "--exclude-standard")
         grep = pool.submit(_git, repository, "grep", "-z", "-I", "--untracked", "-F", "-e", '"./',
                            "-e", '"../', "--", *FINDERS["terraform"].pathspecs)
+        computed = pool.submit(_git, repository, "grep", "-z", "-I", "--untracked", "-l", "-E", "-e",
+                               _COMPUTED_SOURCE, "--", *FINDERS["terraform"].pathspecs)
         listed = pool.submit(_git, repository, "ls-files", "-z", "--cached", "--others",
                              "--exclude-standard", "--", *pathspecs)
         changed = sorted({os.path.join(repository, name)
                           for name in [*diff.result().split("\0"), *untracked.result().split("\0")]
                           if name})
-        references = GitReferences(repository, grep.result(), listed.result())
+        references = GitReferences(repository, grep.result(), listed.result(), computed.result())
     return ChangeSet(repository, base, changed), references
 
+
+#: A line that may hold a module source that is an expression (a template, a variable), for
+#: ``git grep -E``: files holding one are read in full (the early evaluation of their sources
+#: says what they call, :func:`sovlint.engine.resolve_module_sources`).
+_COMPUTED_SOURCE = r'^[[:space:]]*"?source"?[[:space:]]*[=:][[:space:]]*([^"[:space:]]|"[^"]*\$\{)'
 
 #: A line that may hold a local module source (``source = "../x"``, or ``"source": "./x"`` in JSON).
 _SOURCE_LINE = re.compile(r'\bsource"?\s*[=:]\s*"(\.\.?/[^"]*)"')
@@ -126,7 +135,8 @@ class GitReferences:
     (a superset of the module calls; a file is read, and its calls confirmed, only where a
     change may go through it), kustomizations, charts and other inputs read in full."""
 
-    def __init__(self, repository: str, grep_output: str, listed_output: str) -> None:
+    def __init__(self, repository: str, grep_output: str, listed_output: str,
+                 computed_output: str = "") -> None:
         self.graph = ReferenceGraph()
         self._candidates: dict[str, set[str]] = {}  # directory -> files that may call it
         self._confirmed: set[str] = set()
@@ -142,6 +152,10 @@ class GitReferences:
             kinds = [f.kind for f in finders_for(os.path.basename(path)) if f.kind != "terraform"]
             if name and kinds:
                 self._read(path, kinds=kinds)
+        for name in sorted(set(computed_output.split("\0")) - {""}):
+            path = os.path.join(repository, name)
+            self._confirmed.add(path)
+            self._read(path, ["terraform"])
 
     def _read(self, path: str, kinds: Iterable[str]) -> None:
         try:
@@ -161,7 +175,7 @@ class GitReferences:
 
     def confirm_directory(self, directory: str) -> None:
         """Read the Terraform files of a directory (the modules it calls)."""
-        for path in _listed(directory, (".tf", ".tf.json")):
+        for path in _listed(directory, CONFIGURATION_SUFFIXES):
             if path not in self._confirmed:
                 self._confirmed.add(path)
                 self._read(path, ["terraform"])

@@ -388,6 +388,7 @@ def plan_scan(files: Sequence[SourceFile], explicit_files: bool, config: Config 
 
     units = plan_units(files, explicit_files)
     graph = read_references(f.location for f in files if f.format in REFERENCING)
+    resolve_module_sources(graph, config or Config())
     # every planned file is reported, also those of directories evaluated through their callers
     reported = ReportedFiles(d for u in units for d in u.reported)
     terraform = [u for u in units if u.kind == TERRAFORM]
@@ -404,6 +405,25 @@ def plan_scan(files: Sequence[SourceFile], explicit_files: bool, config: Config 
     through.setdefault(TERRAFORM, set()).update(_deployed_directories(units, config or Config()))
     roots = with_scan_index([u for u in units if real_path(unit_directory(u)) not in through.get(u.kind, ())])
     return ScanPlan(roots, reported, graph, terraform, explicit_files)
+
+
+def resolve_module_sources(graph: ReferenceGraph, config: Config) -> None:
+    """The module calls whose source is an expression (OpenTofu evaluates variables and
+    locals there early): evaluated the same way, made references of the graph."""
+    if not graph.computed_references("terraform"):
+        return
+    from sovlint.normalise.terraform import TerraformLoader, TerraformOptions
+
+    options = TerraformOptions(variables=config.variables, var_files=config.var_files,
+                               environ=dict(os.environ), workspace=config.workspace,
+                               max_file_size=config.max_file_size)
+    loader = TerraformLoader(cached_catalog(config.catalog), options)
+
+    def evaluate(directory: str) -> list[str] | None:
+        found = loader.local_module_sources(Path(directory))
+        return None if found is None else [str(p) for p in found]
+
+    graph.resolve_computed("terraform", evaluate)
 
 
 def _deployed_directories(units: Sequence[WorkUnit], config: Config) -> set[str]:
@@ -746,6 +766,7 @@ def discover_changes(paths: Sequence[Path], config: Config, ref: str) -> Discove
         changes, references = read_repository(ref, where)
     except ChangesError as exc:
         raise ConfigError(str(exc)) from None
+    resolve_module_sources(references.graph, config)
     inputs = [p for p in (config.config_file, config.baseline) if p]
     inputs += [*config.policies, *config.catalog, *config.var_files]
     affected = affected_files(changes, references, inputs)

@@ -76,20 +76,24 @@ def _unquote(token: str) -> str | None:
     return body
 
 
+#: What :func:`terraform_module_sources` gives for a ``source`` that is an expression (a
+#: template, a variable: OpenTofu evaluates variables and locals in module sources early).
+COMPUTED = "\0computed"
+
+
 def terraform_module_sources(text: str) -> dict[str, str]:
-    """``{module label: source}`` of the top-level ``module`` blocks whose ``source`` is a
-    literal string, as :func:`sovlint.terraform.module.load_module` indexes them."""
+    """``{module label: source}`` of the top-level ``module`` blocks, as
+    :func:`sovlint.terraform.module.load_module` indexes them: the literal string, or
+    :data:`COMPUTED` when the source is an expression."""
     calls: dict[str, str] = {}
     depth = 0
     in_module: str | None = None  # label of the module block being read
     statement: list[str] = []  # tokens of the current line at depth 0, or 1 in a module block
 
     def take_source() -> None:
-        if in_module is not None and len(statement) == 3 and statement[0] == "source" \
-                and statement[1] == "=":
-            value = _unquote(statement[2])
-            if value is not None:
-                calls[in_module] = value
+        if in_module is not None and statement[:2] == ["source", "="]:
+            value = _unquote(statement[2]) if len(statement) == 3 else None
+            calls[in_module] = COMPUTED if value is None else value
 
     for match in _HCL_TOKEN.finditer(text):
         token = match.group()
@@ -132,9 +136,10 @@ def _terraform_json_sources(data: bytes) -> dict[str, str]:
             continue
         for label, body in group.items():
             for item in body if isinstance(body, list) else [body]:
-                if isinstance(item, dict) and isinstance(item.get("source"), str) \
-                        and "${" not in item["source"]:
-                    calls[label] = item["source"]
+                if isinstance(item, dict) and "source" in item:
+                    source = item["source"]
+                    calls[label] = source if isinstance(source, str) and "${" not in source \
+                        else COMPUTED
     return calls
 
 
@@ -148,11 +153,11 @@ def _terraform_targets(name: str, data: bytes) -> list[str]:
         calls = _terraform_json_sources(data)
     else:
         calls = terraform_module_sources(data.decode("utf-8", "replace"))
-    return [source for source in calls.values() if is_local_source(source)]
+    return [source for source in calls.values() if source == COMPUTED or is_local_source(source)]
 
 
 def _is_terraform(name: str) -> bool:
-    return name.endswith((".tf", ".tf.json"))
+    return name.endswith((".tf", ".tf.json", ".tofu", ".tofu.json"))
 
 
 # ----- kustomize: local resources, bases and components; every path it reads -----
@@ -236,8 +241,8 @@ def _terragrunt_sources(name: str, data: bytes) -> list[str]:
 
 #: Every kind of reference, by name. A new input kind adds its finder here.
 FINDERS: Mapping[str, ReferenceFinder] = {
-    "terraform": ReferenceFinder("terraform", _is_terraform, (b"module", b'".'), _terraform_targets,
-                                 ("*.tf", "*.tf.json"), evaluates="terraform"),
+    "terraform": ReferenceFinder("terraform", _is_terraform, (b"module", b"source"), _terraform_targets,
+                                 ("*.tf", "*.tf.json", "*.tofu", "*.tofu.json"), evaluates="terraform"),
     "kustomize": ReferenceFinder("kustomize", _is_kustomization, (), _kustomize_bases,
                                  tuple(f"*{n}" for n in KUSTOMIZATION_NAMES), evaluates="kustomization"),
     "kustomize-input": ReferenceFinder("kustomize-input", _is_kustomization, (), _kustomize_inputs,
@@ -261,6 +266,8 @@ class ReferenceGraph:
         self._targets: dict[str, dict[str, set[str]]] = {}  # kind -> source -> targets
         self._sources: dict[str, dict[str, set[str]]] = {}  # kind -> target -> sources
         self._listed: dict[str, set[str]] = {}  # kind -> directories holding such files
+        #: kind -> directories with a reference whose target is an expression (:data:`COMPUTED`)
+        self._computed: dict[str, set[str]] = {}
 
     def add(self, kind: str, source: str, target: str | None = None) -> None:
         """Record that directory ``source`` references ``target`` (``None``: holds files of
@@ -285,7 +292,10 @@ class ReferenceGraph:
             if finder.listed:
                 self.add(finder.kind, directory)
             for target in finder.targets(name, data):
-                self.add(finder.kind, directory, os.path.realpath(os.path.join(directory, target)))
+                if target == COMPUTED:
+                    self._computed.setdefault(finder.kind, set()).add(directory)
+                else:
+                    self.add(finder.kind, directory, os.path.realpath(os.path.join(directory, target)))
 
     def roots(self, kind: str) -> list[str]:
         """Every directory with a file of ``kind`` (a listed kind), references or not."""
@@ -303,10 +313,31 @@ class ReferenceGraph:
         origins = among if sources is None else set(sources)
         return {t for source in origins for t in edges.get(source, ()) if t in among and t != source}
 
+    def computed_references(self, kind: str) -> set[str]:
+        """The directories with a reference of ``kind`` whose target is an expression, not
+        resolved (yet)."""
+        return set(self._computed.get(kind, ()))
+
+    def resolve_computed(self, kind: str, evaluate: Callable[[str], Iterable[str] | None]) -> None:
+        """Replace the references of ``kind`` whose target is an expression by the paths
+        ``evaluate(directory)`` gives (``None``: unknown, the directory stays one that may
+        reference anything: :meth:`dependents`)."""
+        pending = self._computed.get(kind, set())
+        for directory in sorted(pending):
+            targets = evaluate(directory)
+            if targets is not None:
+                pending.discard(directory)
+                for target in targets:
+                    self.add(kind, directory, target)
+
     def dependents(self, directories: Iterable[str], *kinds: str) -> set[str]:
         """``directories`` and every directory that references one of them through one of
-        ``kinds``, at any depth."""
+        ``kinds``, at any depth. A directory whose reference is an expression may reference
+        any of them: it is one (and so are its own dependents)."""
         found = set(directories)
+        if found:
+            for kind in kinds:
+                found |= self._computed.get(kind, set())
         pending = list(found)
         while pending:
             directory = pending.pop()

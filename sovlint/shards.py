@@ -80,6 +80,7 @@ def share(plan: Any, shard: Shard) -> Any:
         if index == shard.index:
             mine.append(position)
         heapq.heappush(loads, (load - negative, index))
+    mine = sorted({*mine, *_rendered_from(plan, mine)})
     # files that no root reports (a module no root reads, a kustomize base built through
     # its overlays) are still files of the tree: job 1 lists them
     extra: list[str] = []
@@ -89,6 +90,37 @@ def share(plan: Any, shard: Shard) -> Any:
         covered.update(d for u in plan.terraform if real_path(u.path) in read for d in u.reported)
         extra = [path for path in plan.reported.paths if path not in covered]
     return plan.select([plan.units[i] for i in sorted(mine)], extra)
+
+
+def _rendered_from(plan: Any, positions: Sequence[int]) -> set[int]:
+    """The plain manifests that the kustomizations among ``positions`` build on (positions in
+    the plan): reviewed in the same job, so that an overlay's findings that only repeat its
+    base's are dropped there as in one scan (the job that owns them reports them too: the
+    same records, kept once by the merge)."""
+    import bisect
+    import os
+
+    from sovlint.discover import KUBERNETES, KUSTOMIZATION
+    from sovlint.engine import unit_directory
+    from sovlint.parse_cache import real_path
+
+    overlays = [plan.units[p] for p in positions if plan.units[p].kind == KUSTOMIZATION]
+    if not overlays:
+        return set()
+    manifests = sorted((real_path(u.path), p) for p, u in enumerate(plan.units) if u.kind == KUBERNETES)
+    paths = [path for path, _ in manifests]
+    found: set[int] = set()
+    for unit in overlays:
+        for tree in plan.graph.reachable(real_path(unit_directory(unit)), "kustomize-input"):
+            start = bisect.bisect_left(paths, tree)
+            if start < len(paths) and paths[start] == tree:  # a file
+                found.add(manifests[start][1])
+            start = bisect.bisect_left(paths, tree + os.sep)
+            for path, position in manifests[start:]:  # the files of a folder, at any depth
+                if not path.startswith(tree + os.sep):
+                    break
+                found.add(position)
+    return found
 
 
 def shard_section(result: Any, shard: Shard) -> dict[str, Any]:

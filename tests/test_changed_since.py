@@ -147,3 +147,34 @@ def test_in_a_subdirectory_of_the_repository(run_cli: Any, repository: Path) -> 
     # file is outside the scanned folder, so (as in a full scan of it) not reported
     assert changed["summary"]["files"] == 2
     assert changed == full
+
+
+def test_a_module_called_through_an_early_evaluated_source(run_cli: Any, repository: Path) -> None:
+    """OpenTofu evaluates variables and locals in module sources before anything else: the
+    caller of a changed module is found through them too (a .tofu file is configuration)."""
+    git(repository, "checkout", "-q", "main")  # the caller and its module exist before the change
+    write_tree(repository, {"envs/eu/main.tofu": '''
+variable "flavour" {
+  default = "archive"
+}
+locals {
+  modules = "../../modules"
+}
+provider "aws" {
+  region = "eu-west-3"
+}
+module "archive" {
+  source = "${local.modules}/${var.flavour}"
+}
+''', "modules/archive/main.tf": 'resource "aws_s3_bucket" "this" {}\n'})
+    commit(repository, "eu environment")
+    git(repository, "checkout", "-q", "feature")
+    git(repository, "merge", "-q", "main")
+    path = repository / "modules/archive/main.tf"
+    path.write_text(path.read_text() + 'resource "aws_s3_bucket" "copy" {}\n')
+    commit(repository)
+    changed = _report(run_cli, repository, "--changed-since", "main")
+    # evaluated through envs/eu, whose call no literal path names
+    assert sorted((r["address"], r["region"]) for r in changed["resources"]) == [
+        ("module.archive.aws_s3_bucket.copy", "eu-west-3"),
+        ("module.archive.aws_s3_bucket.this", "eu-west-3")]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from filetree import CORPUS, write_tree
-from sovlint.references import ReferenceGraph, read_references, terraform_module_sources
+from sovlint.references import COMPUTED, ReferenceGraph, read_references, terraform_module_sources
 
 
 def test_module_blocks_with_a_literal_source() -> None:
@@ -58,7 +58,7 @@ module "last" {
   source = "./last"
 }'''
     assert terraform_module_sources(text) == {
-        "one": "./one", "two": "../two", "three": "../three",
+        "one": "./one", "two": "../two", "three": "../three", "templated": COMPUTED,
         "registry": "terraform-aws-modules/vpc/aws", "last": "./last"}
 
 
@@ -88,6 +88,26 @@ def test_graph_of_a_tree(tmp_path: Path) -> None:
     assert real(tmp_path / "k8s/patches/p.yaml") in inputs and base in inputs
     assert graph.reachable(real(tmp_path / "charts/app"), "helm") == {
         real(tmp_path / "charts/app"), real(tmp_path / "charts/lib")}
+
+
+def test_a_source_that_is_an_expression(tmp_path: Path) -> None:
+    """Known once evaluated early (variables, locals); unknown, the caller may call anything."""
+    write_tree(tmp_path, {
+        "live/main.tofu": 'module "m" {\n  source = "${local.base}/x"\n}\n',
+        "dynamic/main.tf": 'module "m" {\n  source = var.where\n}\n',
+        "modules/x/main.tf": "",
+    })
+    graph = read_references(str(tmp_path / p) for p in ("live/main.tofu", "dynamic/main.tf"))
+    real = os.path.realpath
+    live, dynamic, module = (real(tmp_path / p) for p in ("live", "dynamic", "modules/x"))
+    assert graph.computed_references("terraform") == {live, dynamic}
+    assert graph.dependents([module], "terraform") == {module, live, dynamic}
+    graph.resolve_computed("terraform", lambda d: [module] if d == live else None)
+    assert graph.targets(live, "terraform") == {module}
+    assert graph.computed_references("terraform") == {dynamic}
+    assert graph.referenced([live, dynamic, module], "terraform") == {module}
+    assert graph.dependents([module], "terraform") == {module, live, dynamic}
+    assert graph.dependents([], "terraform") == set()
 
 
 def test_a_new_kind_of_reference_plugs_in(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -322,6 +322,35 @@ class TerraformLoader:
         result.errors.extend(self.limits)
         return result
 
+    def local_module_sources(self, directory: Path) -> list[Path] | None:
+        """The local module folders a directory calls, its ``source`` expressions evaluated
+        as OpenTofu evaluates them early (variables, locals, ``path.module``), the directory
+        taken as a root. ``None`` when a source cannot be known that way."""
+        from sovlint.terraform.sources import classify_source
+
+        config = self.module_config(directory)
+        if config is None:
+            return []
+        root = ModuleInstance(config=config, inputs=self.root_inputs(directory), address="",
+                              providers={}, load_child=self.module_config,
+                              workspace=self.options.workspace)
+        found: list[Path] = []
+        from sovlint.terraform.values import allowance
+
+        with allowance():
+            for located in config.module_calls.values():
+                block = located.node
+                assert isinstance(block, Block)
+                attribute = block.body.attribute("source")
+                if attribute is None:
+                    continue  # reported when the directory is evaluated
+                source = root.evaluate(attribute.expr)
+                if not isinstance(source, str):
+                    return None
+                if classify_source(source).is_local:
+                    found.append(Path(real_path(directory / source.replace("\\", "/"))))
+        return found
+
     def _own_providers(self, module: ModuleInstance,
                        inherited: Mapping[str, ProviderInstance]) -> dict[str, ProviderInstance]:
         providers = dict(inherited)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from manifest_scan import FIXTURES, TEST_CATALOG
+from reviewed import reviewed_resources
 from sovlint.config import Cluster, Config
 from sovlint.engine import ScanResult, scan
 from sovlint.model import Resource
@@ -22,7 +23,10 @@ def _scan(*paths: Path, **settings: Any) -> ScanResult:
 
 
 def _resources(*paths: Path, **settings: Any) -> dict[str, Resource]:
-    return {r.address: r for r in _scan(*paths, **settings).resources}
+    """The resources of a scan by address, whole (their tags and attributes too)."""
+    with reviewed_resources() as kept:
+        _scan(*paths, **settings)
+    return {r.address: r for r in kept}
 
 
 def _rows(resources: dict[str, Resource], *addresses: str) -> list[tuple[Any, ...]]:
