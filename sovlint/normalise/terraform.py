@@ -24,7 +24,6 @@ from sovlint.hcl.syntax import Attribute, Block, HclFile, HclSyntaxError
 from sovlint.model import Replica, Resource, SourceSpan, Suppression
 from sovlint.normalise.terraform_arguments import block_arguments, referenced_resource
 from sovlint.placement.interpret import Placement, location_fields
-from sovlint.placement.semantics import TagSpec
 from sovlint.parse_cache import real_path
 from sovlint.suppress import parse_comment_suppressions
 from sovlint.terraform.instance import (MAX_INSTANCES, MAX_MODULE_DEPTH, ModuleInstance, ProviderInstance,
@@ -33,9 +32,6 @@ from sovlint.terraform.module import ModuleConfig, load_module, provider_key
 from sovlint.terraform.values import LazyMapping, OpenMapping, PartialMapping, Unknown
 
 TF_SUFFIXES = (".tf", ".tf.json", ".tofu", ".tofu.json")
-#: Tags of a provider whose syntax the data does not say: a map, or ``key=value`` strings.
-_GENERIC_TAGS = tuple(TagSpec(argument=name, form=form) for name in ("tags", "labels")
-                      for form in ("map", "strings"))
 #: count/for_each instances of a module call evaluated one by one.
 MAX_MODULE_INSTANCES = 16
 #: Reasons of the ``Unknown`` values that the evaluator's bounds produce (reported as errors).
@@ -722,28 +718,20 @@ class TerraformLoader:
                 return None, [f"{attr.name} = {render(attr.expr)}: its location is unknown ({location.reason})"]
         return None
 
-    def _tag_syntax(self, rtype: str) -> Any:
-        """How the Terraform provider of a type writes tags (``policies/locations/``), if known."""
-        from sovlint.placement.semantics import location_semantics
-
-        return location_semantics().tags.get(self.catalog.provider_for_type(rtype) or "")
-
     def _tags(self, module: ModuleInstance, block: Block, extra: Mapping[str, Any]) -> dict[str, str]:
-        """A resource's own tags, as its provider writes them (a ``tags``/``labels`` map or list
-        of ``key=value`` strings for providers whose syntax the data does not say)."""
-        from sovlint.placement.tags import read_tags
+        """A resource's own tags, as its provider writes them (``policies/locations/``; a
+        ``tags``/``labels`` map or list of ``key=value`` strings for a provider the data does
+        not know)."""
+        from sovlint.placement.tags import own_tags
 
-        syntax = self._tag_syntax(block.labels[0])
-        arguments = block_arguments(module, block, extra)
-        if syntax is not None:
-            return read_tags(syntax.resource, arguments)
-        return read_tags(_GENERIC_TAGS, arguments)
+        return own_tags(self.catalog.provider_for_type(block.labels[0]),
+                        block_arguments(module, block, extra))
 
     def _inherited_tags(self, block: Block, provider: ProviderInstance | None) -> dict[str, str]:
         """Tags the provider configuration gives every resource (AWS ``default_tags``...)."""
-        from sovlint.placement.tags import read_tags
+        from sovlint.placement.tags import read_tags, tag_syntax
 
-        syntax = self._tag_syntax(block.labels[0])
+        syntax = tag_syntax(self.catalog.provider_for_type(block.labels[0]))
         if syntax is None or not syntax.provider or provider is None or provider.block is None \
                 or provider.owner is None:
             return {}

@@ -11,8 +11,9 @@ writes provider configurations under ``configuration.provider_config`` with
 a ``constant_value``, or only ``references`` (``var.region``) that are
 followed here through the plan's ``variables`` and the module calls'
 expressions. A per-resource ``region``/``location``/``zone`` value wins.
-Tags are ``tags`` (own) and ``tags_all`` minus ``tags`` (provider
-``default_tags``, inherited).
+Tags are read as the provider writes them (``policies/locations/``); the
+inherited ones are those of the effective set (AWS ``tags_all``, Google
+``terraform_labels``) that are not the resource's own.
 """
 
 from __future__ import annotations
@@ -265,11 +266,7 @@ class PlanReader:
         provider = self.provider_id(resource)
         entry = location_semantics().get(kind)
         placement = _PlanContext(self, resource, path).placement_of(resource, path)
-        tags = {str(k): str(v) for k, v in _mapping(values.get("tags") or values.get("labels")).items()
-                if isinstance(v, (str, int, float, bool))}
-        tags_all = {str(k): str(v) for k, v in _mapping(values.get("tags_all")).items()
-                    if isinstance(v, (str, int, float, bool))}
-        inherited = {k: v for k, v in tags_all.items() if k not in tags}
+        tags, inherited = self.tags(provider, TreeArguments(values))
         line = getattr(resource, "line", None)
         span = SourceSpan(self.source.path, line, getattr(resource, "end_line", None) or line)
         module = ".".join(f"module.{n}" for n in path) or None
@@ -279,6 +276,16 @@ class PlanReader:
             attributes=single_site(entry, self.arguments(resource, path)) if entry else {},
             module=module,
         )
+
+    def tags(self, provider: str | None, args: TreeArguments) -> tuple[dict[str, str], dict[str, str]]:
+        """(own tags, inherited tags) as the provider writes them; inherited tags are those of the
+        effective set (AWS ``tags_all``, Google ``terraform_labels``) that are not its own."""
+        from sovlint.placement.tags import own_tags, read_tags, tag_syntax
+
+        own = own_tags(provider, args)
+        syntax = tag_syntax(provider)
+        effective = read_tags(syntax.effective, args) if syntax is not None else {}
+        return own, {k: v for k, v in effective.items() if k not in own}
 
     def generic_placement(self, resource: Mapping[str, Any], path: tuple[str, ...]) -> Placement:
         """A type without semantics: a region/location/zone value, else the provider's region."""

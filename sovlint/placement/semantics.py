@@ -144,6 +144,7 @@ class ProviderTags:
 
     resource: tuple[TagSpec, ...]
     provider: tuple[TagSpec, ...] = ()
+    effective: tuple[TagSpec, ...] = ()  # a deployed resource's own tags and those it inherits
     by_format: Mapping[str, tuple[TagSpec, ...]] = field(default_factory=dict)
 
     def for_format(self, input_format: str) -> tuple[TagSpec, ...]:
@@ -243,6 +244,7 @@ def _tag_specs(items: Any) -> tuple[TagSpec, ...]:
 
 def _provider_tags(raw: Mapping[str, Any]) -> ProviderTags:
     return ProviderTags(resource=_tag_specs(raw.get("resource")), provider=_tag_specs(raw.get("provider")),
+                        effective=_tag_specs(raw.get("effective")),
                         by_format={fmt: _tag_specs(raw[fmt]) for fmt in ("cloudformation", "arm")
                                    if raw.get(fmt)})
 
@@ -306,3 +308,8 @@ def location_semantics() -> LocationSemantics:
 
     files = semantics_files()
     return cached_load("locations", files, lambda: build_semantics(files))
+
+
+def tag_specs(items: Any) -> tuple[TagSpec, ...]:
+    """Tag specs as the data files write them (``tags:`` sections, Kubernetes cloud objects)."""
+    return _tag_specs(items)
