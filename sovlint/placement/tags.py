@@ -59,12 +59,12 @@ def read_tags(specs: Sequence[TagSpec], args: Arguments) -> dict[str, str]:
                     found.setdefault(key.rsplit(".", 1)[-1] if spec.form == "namespaced-map" else key,
                                      text)
         elif spec.form == "strings" and isinstance(value, (str, list, tuple)):
-            for item in [value] if isinstance(value, str) else value:
-                if not isinstance(item, str):
+            for entry in [value] if isinstance(value, str) else value:
+                if not isinstance(entry, str):
                     continue
                 for separator in spec.separators:
-                    if separator in item:
-                        key, _, text = item.partition(separator)
+                    if separator in entry:
+                        key, _, text = entry.partition(separator)
                         found.setdefault(key.strip(), text.strip())
                         break
     return found
