@@ -721,11 +721,23 @@ class TerraformLoader:
     def _tags(self, module: ModuleInstance, block: Block, extra: Mapping[str, Any]) -> dict[str, str]:
         """A resource's own tags, as its provider writes them (``policies/locations/``; a
         ``tags``/``labels`` map or list of ``key=value`` strings for a provider the data does
-        not know)."""
-        from sovlint.placement.tags import own_tags
+        not know), then those a resource of the same module sets on it by reference
+        (``ibm_resource_tag``, ``ovh_iam_resource_tags``)."""
+        from sovlint.placement.tags import own_tags, read_tags, tag_syntax
 
-        return own_tags(self.catalog.provider_for_type(block.labels[0]),
-                        block_arguments(module, block, extra))
+        provider = self.catalog.provider_for_type(block.labels[0])
+        tags = own_tags(provider, block_arguments(module, block, extra))
+        syntax = tag_syntax(provider)
+        for attached in syntax.attached if syntax is not None else ():
+            for located in module.config.resources:
+                other = located.node
+                if not isinstance(other, Block) or other.labels[:1] != (attached.resource_type,):
+                    continue
+                target = other.body.attribute(attached.target)
+                if target is not None and referenced_resource(target.expr) == tuple(block.labels):
+                    for key, value in read_tags(attached.specs, block_arguments(module, other, {})).items():
+                        tags.setdefault(key, value)
+        return tags
 
     def _inherited_tags(self, block: Block, provider: ProviderInstance | None) -> dict[str, str]:
         """Tags the provider configuration gives every resource (AWS ``default_tags``...)."""
