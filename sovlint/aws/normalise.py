@@ -71,8 +71,14 @@ def s3_region(location_constraint: str | None) -> str:
 
 def tag_map(items: Iterable[Mapping[str, Any]] | None, key: str = "Key",
             value: str = "Value") -> dict[str, str]:
-    """``[{"Key": k, "Value": v}]`` (or another key/value naming) as a dict."""
-    return {str(t[key]): str(t.get(value, "")) for t in items or () if key in t}
+    """``[{"Key": k, "Value": v}]`` (or another key/value naming: each API names the list and its
+    fields, the collector says which) as a dict, read by the one tag reader of every format."""
+    from sovlint.placement.semantics import TagSpec
+    from sovlint.placement.tags import read_tags
+    from sovlint.placement.trees import TreeArguments
+
+    return read_tags((TagSpec(argument="tags", form="pairs", key=key, value=value),),
+                     TreeArguments({"tags": list(items or ())}))
 
 
 def live_resource(*, arn: str, resource_type: str, account: str, region: str | None,

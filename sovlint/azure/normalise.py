@@ -31,6 +31,7 @@ from sovlint.live.review import tag_suppressions
 from sovlint.model import Replica, Resource, SourceSpan
 from sovlint.placement.interpret import Placement, as_replica, copies, single_site
 from sovlint.placement.semantics import SAME_AS_RESOURCE, location_semantics
+from sovlint.placement.tags import tags_in
 from sovlint.placement.trees import TreeArguments, table
 
 INPUT_FORMAT = "azure"
@@ -127,10 +128,8 @@ def _arguments(row: Mapping[str, Any], paths: Mapping[str, str],
 
 
 def _tags(row: Mapping[str, Any]) -> dict[str, str]:
-    tags = row.get("tags")
-    if not isinstance(tags, Mapping):
-        return {}
-    return {str(k): str(v) for k, v in tags.items() if isinstance(v, (str, int, float, bool))}
+    """A resource's tags, read as an ARM template's (``policies/locations/azurerm.yaml``)."""
+    return tags_in("azurerm", row, "arm", case_insensitive=True)
 
 
 def normalise_rows(rows: Iterable[Mapping[str, Any]]) -> list[Resource]:

@@ -38,6 +38,7 @@ from sovlint.model import Replica, Resource, SourceSpan
 from sovlint.placement.interpret import (Placement, as_replica, copies, location_fields, place,
                                          single_site)
 from sovlint.placement.semantics import SAME_AS_RESOURCE, TypeSemantics, location_semantics
+from sovlint.placement.tags import tags_in
 from sovlint.placement.trees import TreeArguments, camel_case
 
 INPUT_FORMAT = "gcp"
@@ -90,8 +91,9 @@ def _resource_data(result: Mapping[str, Any]) -> dict[str, Any] | None:
 
 
 def _labels(result: Mapping[str, Any]) -> dict[str, str]:
-    labels = result.get("labels")
-    return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, Mapping) else {}
+    """A result's labels, read as the Terraform provider's arguments in camelCase
+    (``policies/locations/google.yaml``: ``labels``, Cloud SQL ``settings.userLabels``...)."""
+    return tags_in("google", result, translate=camel_case)
 
 
 def label_suppression_text(labels: Mapping[str, str]) -> str | None:

@@ -44,6 +44,7 @@ from sovlint.model import Replica, Resource, ScanError, SourceSpan
 from sovlint.placement.interpret import (Placement, as_replica, copies, location_fields, read_location,
                                          single_site)
 from sovlint.placement.semantics import SAME_AS_RESOURCE, TypeSemantics, location_semantics
+from sovlint.placement.tags import tags_in
 from sovlint.placement.trees import TreeArguments
 from sovlint.normalise.documents import (ParseFailure, SourceDocuments, comment_suppressions,
                                          load_source, metadata_suppressions)
@@ -849,8 +850,8 @@ class _TemplateReader:
             api_version = _ci(body, "apiVersion")
             if isinstance(api_version, str):
                 attributes["api_version"] = api_version
-            tags = {str(k): str(v) for k, v in _mapping(scope.value(_ci(body, "tags"))).items()
-                    if isinstance(v, (str, int, float, bool))}
+            tags = tags_in(PROVIDER, body, INPUT_FORMAT, evaluate=scope.value, case_insensitive=True,
+                           unknown=lambda value: value.reason if isinstance(value, Unknown) else None)
             instances = tuple(str(i) for i in group if i is not None) if copy else ()
             self.resources.append(Resource(
                 address=address, resource_type=kind, source=span, input_format=INPUT_FORMAT,

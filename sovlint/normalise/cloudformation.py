@@ -33,6 +33,7 @@ from sovlint.config import Config
 from sovlint.model import Replica, Resource, SourceSpan
 from sovlint.placement.interpret import Placement, as_replica, copies, place, single_site
 from sovlint.placement.semantics import SAME_AS_RESOURCE, TypeSemantics, location_semantics
+from sovlint.placement.tags import tags_in
 from sovlint.placement.trees import TreeArguments, table
 from sovlint.normalise.documents import (ParseFailure, SourceDocuments, comment_suppressions,
                                          load_source, metadata_suppressions)
@@ -543,20 +544,10 @@ def _type_of(body: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
 
 
 def _tags(properties: Mapping[str, Any], evaluator: Evaluator) -> dict[str, str]:
-    raw = properties.get("Tags")
-    tags: dict[str, str] = {}
-    if isinstance(raw, list):
-        for item in raw:
-            item = _mapping(item)
-            key, value = evaluator.value(item.get("Key")), evaluator.value(item.get("Value"))
-            if isinstance(key, str) and isinstance(value, (str, int, float, bool)):
-                tags[key] = str(value)
-    elif isinstance(raw, dict) and _intrinsic(raw) is None:
-        for key, value in raw.items():
-            value = evaluator.value(value)
-            if isinstance(value, (str, int, float, bool)):
-                tags[str(key)] = str(value)
-    return tags
+    """A resource's (or a SAM ``Globals`` section's) tags, as the ``cloudformation`` tag specs of
+    ``policies/locations/aws.yaml`` say: ``Tags`` lists of Key/Value, maps, and the other names."""
+    return tags_in(PROVIDER, properties, INPUT_FORMAT, evaluate=evaluator.value,
+                   unknown=lambda value: value.reason if isinstance(value, Unknown) else None)
 
 
 _S3_ARN = re.compile(r"^arn:aws[a-z-]*:s3:::(?P<bucket>[^/]+)")

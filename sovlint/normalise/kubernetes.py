@@ -57,6 +57,7 @@ from sovlint.normalise.saas import endpoints_in, saas_attributes
 from sovlint.placement.interpret import (Placement, as_replica, copies, location_fields, place,
                                          single_site)
 from sovlint.placement.semantics import SAME_AS_RESOURCE, TypeSemantics, location_semantics
+from sovlint.placement.tags import read_tags
 from sovlint.placement.trees import TreeArguments, camel_case
 from sovlint.suppress import parse_suppression_text
 
@@ -840,17 +841,8 @@ class _Builder:
                       *(f"the Namespace's {key}" for key in controller.namespace_annotations)]
             unresolved = (f"{' / '.join(fields)} not set: {controller.when_unset}",)
         cloud_tags = dict(tags)
-        for tag_path in (("spec", "forProvider", "tags"), ("spec", "forProvider", "labels"),
-                         ("spec", "tags")):
-            value = _get(obj.data, *tag_path)
-            if isinstance(value, dict):
-                cloud_tags.update(_string_values(value))
-            elif isinstance(value, list):  # ACK: [{key, value}]
-                for item in value:
-                    key = _get(item, "key") or _get(item, "Key")
-                    val = _get(item, "value") or _get(item, "Value")
-                    if isinstance(key, str) and isinstance(val, str):
-                        cloud_tags[key] = val
+        cloud_tags.update(read_tags(signals.cloud_object_tag_specs(obj.api_version),
+                                    TreeArguments(obj.data)))
         external = mapping_of(obj.metadata.get("annotations")).get("crossplane.io/external-name")
         attributes: dict[str, Any] = {"controller": controller.name, "region_from": where or None,
                                       "api_group": signals.api_group(obj.api_version)}

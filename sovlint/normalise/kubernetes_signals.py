@@ -17,6 +17,8 @@ from typing import Any, Mapping
 
 from sovlint.catalog import EEA_COUNTRIES
 from sovlint.datafiles import load_shipped_yaml, load_yaml_file, policies_dir
+from sovlint.placement.semantics import TagSpec, location_semantics, tag_specs
+from sovlint.placement.trees import camel_case
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +190,39 @@ def location_default(api_version: str, kind: str) -> LocationDefault | None:
     """The default of a cloud object's location field (a CRD schema default), when it has one."""
     found = _type_tables()[1].get(f"{api_group(api_version)}/{kind}")
     return LocationDefault(*found) if found is not None else None
+
+
+@functools.lru_cache(maxsize=1)
+def _cloud_object_tags() -> tuple[tuple[str, tuple[str, ...], tuple[TagSpec, ...]], ...]:
+    """(family, API group suffixes, tag specs with paths in the object) of each controller family."""
+    families = []
+    for entry in _signals().get("cloud_object_tags") or ():
+        specs = list(tag_specs(entry.get("tags")))
+        syntax = location_semantics().tags.get(str(entry.get("terraform", "")))
+        resource_specs = syntax.resource if syntax is not None else ()
+        for under in entry.get("under") or ():
+            specs.extend(TagSpec(argument=f"{under}.{camel_case(s.argument)}", form=s.form,
+                                 separators=s.separators, key=str(camel_case(s.key)),
+                                 value=str(camel_case(s.value)))
+                         for s in resource_specs)
+        families.append((str(entry["family"]), tuple(str(g) for g in entry["api_group_suffixes"]),
+                         tuple(specs)))
+    return tuple(families)
+
+
+def cloud_object_tag_specs(api_version: str) -> tuple[TagSpec, ...]:
+    """Where a cloud object of this ``apiVersion`` carries its tags or labels (paths in the
+    object), by its controller family; none for a group no family claims."""
+    group = "." + api_group(api_version)
+    for _family, suffixes, specs in _cloud_object_tags():
+        if any(group.endswith(suffix) for suffix in suffixes):
+            return specs
+    return ()
+
+
+def tag_families() -> tuple[str, ...]:
+    """The controller families whose tag syntax the data says."""
+    return tuple(family for family, _, _ in _cloud_object_tags())
 
 
 def controller_for(api_version: str) -> Controller | None:

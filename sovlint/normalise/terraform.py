@@ -24,7 +24,6 @@ from sovlint.hcl.render import render
 from sovlint.hcl.syntax import Attribute, Block, HclFile, HclSyntaxError
 from sovlint.model import Replica, Resource, SourceSpan, Suppression
 from sovlint.normalise.terraform_arguments import block_arguments, referenced_resource
-from sovlint.normalise.terraform_values import GENERIC_TAGS
 from sovlint.placement.interpret import Placement, location_fields
 from sovlint.parse_cache import real_path
 from sovlint.suppress import parse_comment_suppressions
@@ -777,28 +776,32 @@ class TerraformLoader:
                 return None, [f"{attr.name} = {render(attr.expr)}: its location is unknown ({location.reason})"]
         return None
 
-    def _tag_syntax(self, rtype: str) -> Any:
-        """How the Terraform provider of a type writes tags (``policies/locations/``), if known."""
-        from sovlint.placement.semantics import location_semantics
-
-        return location_semantics().tags.get(self.catalog.provider_for_type(rtype) or "")
-
     def _tags(self, module: ModuleInstance, block: Block, extra: Mapping[str, Any]) -> dict[str, str]:
-        """A resource's own tags, as its provider writes them (a ``tags``/``labels`` map or list
-        of ``key=value`` strings for providers whose syntax the data does not say)."""
-        from sovlint.placement.tags import read_tags
+        """A resource's own tags, as its provider writes them (``policies/locations/``; a
+        ``tags``/``labels`` map or list of ``key=value`` strings for a provider the data does
+        not know), then those a resource of the same module sets on it by reference
+        (``ibm_resource_tag``, ``ovh_iam_resource_tags``)."""
+        from sovlint.placement.tags import own_tags, read_tags, tag_syntax
 
-        syntax = self._tag_syntax(block.labels[0])
-        arguments = block_arguments(module, block, extra)
-        if syntax is not None:
-            return read_tags(syntax.resource, arguments)
-        return read_tags(GENERIC_TAGS, arguments)
+        provider = self.catalog.provider_for_type(block.labels[0])
+        tags = own_tags(provider, block_arguments(module, block, extra))
+        syntax = tag_syntax(provider)
+        for attached in syntax.attached if syntax is not None else ():
+            for located in module.config.resources:
+                other = located.node
+                if not isinstance(other, Block) or other.labels[:1] != (attached.resource_type,):
+                    continue
+                target = other.body.attribute(attached.target)
+                if target is not None and referenced_resource(target.expr) == tuple(block.labels):
+                    for key, value in read_tags(attached.specs, block_arguments(module, other, {})).items():
+                        tags.setdefault(key, value)
+        return tags
 
     def _inherited_tags(self, block: Block, provider: ProviderInstance | None) -> dict[str, str]:
         """Tags the provider configuration gives every resource (AWS ``default_tags``...)."""
-        from sovlint.placement.tags import read_tags
+        from sovlint.placement.tags import read_tags, tag_syntax
 
-        syntax = self._tag_syntax(block.labels[0])
+        syntax = tag_syntax(self.catalog.provider_for_type(block.labels[0]))
         if syntax is None or not syntax.provider or provider is None or provider.block is None \
                 or provider.owner is None:
             return {}

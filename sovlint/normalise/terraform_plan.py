@@ -12,8 +12,11 @@ a ``constant_value``, or only ``references`` (``var.region``) that are
 followed here through the plan's ``variables`` and the module calls'
 expressions. A per-resource ``region``/``location``/``zone`` value wins.
 Resources, references, copies and tags are read as for a state
-(``sovlint.normalise.terraform_values``); what is the plan's own is the
-provider configuration and the references the configuration writes.
+(``sovlint.normalise.terraform_values``: tags as the provider writes them,
+``policies/locations/``; the inherited ones are those of the effective set,
+AWS ``tags_all``, Google ``terraform_labels``, that are not the resource's
+own); what is the plan's own is the provider configuration and the
+references the configuration writes.
 """
 
 from __future__ import annotations

@@ -21,15 +21,12 @@ from typing import Any, Mapping, Sequence
 from sovlint.model import Replica, Resource, SourceSpan
 from sovlint.normalise.documents import SourceDocuments
 from sovlint.placement.interpret import Placement, location_fields
-from sovlint.placement.semantics import TagSpec, location_semantics
+from sovlint.placement.semantics import location_semantics
 from sovlint.placement.trees import TreeArguments
 
 #: Values by which one resource names another (``bucket = aws_s3_bucket.x.id`` is the bucket's
 #: name once evaluated), the identifiers first.
 IDENTIFYING = ("arn", "id", "self_link", "bucket", "name")
-#: Tags of a provider whose syntax ``policies/locations/`` does not give: a map or key=value strings.
-GENERIC_TAGS = tuple(TagSpec(argument=name, form=form) for name in ("tags", "labels")
-                     for form in ("map", "strings"))
 #: One instance key of an address: ``[0]``, ``["eu-west-3"]`` (JSON-quoted, ``]`` allowed inside).
 _KEY = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|[^\]"]*)\]')
 #: Words that end an argument naming another resource (``storage_account_name`` -> account).
@@ -218,10 +215,11 @@ class ValuesReader:
     def tags(self, item: ResourceValues, args: TreeArguments) -> tuple[dict[str, str], dict[str, str]]:
         """(own tags, inherited tags) as the provider writes them; inherited tags are those of the
         effective set (AWS ``tags_all``, Google ``terraform_labels``) that are not its own."""
-        from sovlint.placement.tags import read_tags
+        from sovlint.placement.tags import own_tags, read_tags, tag_syntax
 
-        syntax = location_semantics().tags.get(self.provider_id(item) or "")
-        own = read_tags(syntax.resource if syntax is not None else GENERIC_TAGS, args)
+        provider = self.provider_id(item)
+        own = own_tags(provider, args)
+        syntax = tag_syntax(provider)
         effective = read_tags(syntax.effective, args) if syntax is not None else {}
         return own, {k: v for k, v in effective.items() if k not in own}
 

@@ -138,6 +138,15 @@ class TagSpec:
     value: str = "value"
 
 
+@dataclass(frozen=True, slots=True)
+class AttachedTags:
+    """A resource type that tags another resource, named by a reference in ``target``."""
+
+    resource_type: str
+    target: str
+    specs: tuple[TagSpec, ...]
+
+
 @dataclass(frozen=True)
 class ProviderTags:
     """How a provider's resources carry tags, per input format, and what its configuration adds."""
@@ -146,6 +155,7 @@ class ProviderTags:
     provider: tuple[TagSpec, ...] = ()
     effective: tuple[TagSpec, ...] = ()  # a deployed resource's own tags and those it inherits
     by_format: Mapping[str, tuple[TagSpec, ...]] = field(default_factory=dict)
+    attached: tuple[AttachedTags, ...] = ()  # Terraform: tags set by another resource
 
     def for_format(self, input_format: str) -> tuple[TagSpec, ...]:
         """The specs of a format (CloudFormation, ARM), else the Terraform ones."""
@@ -248,7 +258,9 @@ def _provider_tags(raw: Mapping[str, Any]) -> ProviderTags:
     return ProviderTags(resource=_tag_specs(raw.get("resource")), provider=_tag_specs(raw.get("provider")),
                         effective=_tag_specs(raw.get("effective")),
                         by_format={fmt: _tag_specs(raw[fmt]) for fmt in ("cloudformation", "arm")
-                                   if raw.get(fmt)})
+                                   if raw.get(fmt)},
+                        attached=tuple(AttachedTags(str(a["type"]), str(a["target"]), _tag_specs(a["tags"]))
+                                       for a in raw.get("attached") or ()))
 
 
 def _entry(provider: str, resource_type: str, raw: Mapping[str, Any],
@@ -313,3 +325,8 @@ def location_semantics() -> LocationSemantics:
 
     files = semantics_files()
     return cached_load("locations", files, lambda: build_semantics(files))
+
+
+def tag_specs(items: Any) -> tuple[TagSpec, ...]:
+    """Tag specs as the data files write them (``tags:`` sections, Kubernetes cloud objects)."""
+    return _tag_specs(items)
