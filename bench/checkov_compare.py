@@ -211,7 +211,7 @@ def stage(corpus: Path, work: Path) -> dict[str, list[str]]:
 
 def rendered_inputs(corpus: Path, display: str, fmt: str) -> list[str]:
     """The files (relative to the corpus) a kustomization or chart reads, to stage with it."""
-    from sovlint.engine import WorkUnit
+    from sovlint.units import WorkUnit
     from sovlint.normalise.renderers import render_inputs
 
     found = render_inputs(WorkUnit(fmt, str(corpus / display), (display,))) or []

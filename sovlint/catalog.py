@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 from sovlint.datafiles import load_yaml_file, policies_dir
 from sovlint.policy.regex import compile_re2
@@ -491,3 +491,14 @@ def _user_provider(doc: Any, path: Path, line: int | None) -> Provider:
         raise ConfigError(f"zone_patterns: invalid regular expression: {exc}", str(path), where) from None
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ConfigError(f"invalid provider entry ({type(exc).__name__}: {exc})", str(path), where) from None
+
+
+_CATALOGS: dict[tuple[str, ...], ProviderCatalog] = {}
+
+
+def cached_catalog(extra: Sequence[str]) -> ProviderCatalog:
+    """The catalog (shipped + user files), loaded once per process."""
+    key = tuple(extra)
+    if key not in _CATALOGS:
+        _CATALOGS[key] = load_catalog([Path(p) for p in extra])
+    return _CATALOGS[key]

@@ -370,7 +370,7 @@ def inventory(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[str, .
     def body() -> int:
         from sovlint.config import load_config
         from sovlint.engine import scan as run_scan
-        from sovlint.engine import cached_catalog
+        from sovlint.catalog import cached_catalog
         from sovlint.inventory import render_inventory
         from sovlint.suppress import write_atomically
 

@@ -42,11 +42,3 @@ def load_yaml_file(path: Path) -> Any:
 
     with open(path, encoding="utf-8") as handle:
         return yaml.load(handle, Loader=yaml_loader())
-
-
-def load_shipped_yaml(name: str) -> Any:
-    """A shipped data file (``policies/<name>``), compiled once into the cache like the catalog."""
-    from sovlint.parse_cache import cached_load
-
-    path = policies_dir() / name
-    return cached_load(f"data-{Path(name).stem}", [path], lambda: load_yaml_file(path))

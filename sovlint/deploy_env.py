@@ -123,7 +123,7 @@ class DeployEnvironment:
 
 def _table() -> Mapping[str, Mapping[str, Any]]:
     """``policies/deploy-environment.yaml``: provider id -> {attribute: [steps]}."""
-    from sovlint.datafiles import load_shipped_yaml
+    from sovlint.parse_cache import load_shipped_yaml
 
     data = load_shipped_yaml("deploy-environment.yaml")
     return data.get("providers", {}) if isinstance(data, dict) else {}

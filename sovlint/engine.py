@@ -13,10 +13,11 @@ import functools
 import os
 import sys
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
+from sovlint.catalog import cached_catalog
 from sovlint.config import Config
 from sovlint.discover import (ARM, ARM_PARAMETERS, BICEP, CLOUDFORMATION, HELM_CHART, KUBERNETES,
                               KUSTOMIZATION, PLAN, STATE, TERRAFORM, TERRAFORM_JSON, TERRAGRUNT,
@@ -26,20 +27,9 @@ from sovlint.model import RENDERED_ORIGIN, Finding, Resource, ScanError, Severit
 from sovlint.parse_cache import real_path
 from sovlint.policy.load import Policy
 from sovlint.references import ReferenceGraph
-
-if TYPE_CHECKING:
-    from sovlint.normalise.kubernetes_scan import ScanIndex
+from sovlint.units import UnitResult, WorkUnit
 
 FILE_RESOURCE_TYPE = "sovlint::file"
-
-
-@dataclass
-class UnitResult:
-    """What one work unit yields (picklable, for worker processes and the cache)."""
-
-    resources: list[Resource] = field(default_factory=list)
-    failures: list[tuple[str, int | None, str]] = field(default_factory=list)  # SOV900
-    errors: list[ScanError] = field(default_factory=list)
 
 
 @dataclass
@@ -56,17 +46,6 @@ class ScanResult:
     findings: Sequence[Finding]
     errors: list[ScanError]
     policies: list[Policy]
-
-
-@dataclass(frozen=True, slots=True)
-class WorkUnit:
-    """An independent piece of work: a Terraform root directory or a single file."""
-
-    kind: str  # terraform | a discover format
-    path: str
-    reported: tuple[str, ...]  # display paths whose resources/findings are reported
-    # Kubernetes manifests: the cluster-wide objects of the whole scan (part of the cache key)
-    scan_index: ScanIndex | None = None
 
 
 def with_scan_index(units: Sequence[WorkUnit]) -> list[WorkUnit]:
@@ -291,19 +270,6 @@ def _format_normalisers() -> Mapping[str, Callable[[WorkUnit, Config], UnitResul
     from sovlint.normalise import formats
 
     return formats.NORMALISERS
-
-
-_CATALOGS: dict[tuple[str, ...], Any] = {}
-
-
-def cached_catalog(extra: Sequence[str]) -> Any:
-    """The catalog (shipped + user files), loaded once per process."""
-    from sovlint.catalog import load_catalog
-
-    key = tuple(extra)
-    if key not in _CATALOGS:
-        _CATALOGS[key] = load_catalog([Path(p) for p in extra])
-    return _CATALOGS[key]
 
 
 #: Called with (units done, units in all) as the scan goes; the CLI draws it on a terminal.

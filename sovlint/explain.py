@@ -24,7 +24,7 @@ def _examples(policy: Policy) -> dict[str, str]:
 
 def _way_out(policy: Policy) -> list[str]:
     """The sovereign offers per service kind that satisfy the rule (policies/alternatives.yaml)."""
-    from sovlint.engine import cached_catalog
+    from sovlint.catalog import cached_catalog
     from sovlint.remediation import describe_constraints, constraints_for, rule_way_out
 
     kinds = rule_way_out(policy.id, None, cached_catalog(()))

@@ -67,7 +67,7 @@ def render_inventory(result: ScanResult, fmt: str, options: dict[str, Any]) -> s
 
     catalog = options.get("catalog")
     if catalog is None:
-        from sovlint.engine import cached_catalog
+        from sovlint.catalog import cached_catalog
 
         catalog = cached_catalog(())
     rows = [_row(r) for r in result.resources]

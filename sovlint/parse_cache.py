@@ -244,3 +244,11 @@ def cached_unit(key: Sequence[object], compute: Callable[[], tuple[T, Sequence[s
     stamps = [(path, file_stamp(path)) for path in sorted(set(dependencies))]
     _store(entry, (stamps, value))
     return value
+
+
+def load_shipped_yaml(name: str) -> Any:
+    """A shipped data file (``policies/<name>``), compiled once into the cache like the catalog."""
+    from sovlint.datafiles import load_yaml_file, policies_dir
+
+    path = policies_dir() / name
+    return cached_load(f"data-{Path(name).stem}", [path], lambda: load_yaml_file(path))

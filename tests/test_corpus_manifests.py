@@ -13,7 +13,8 @@ import pytest
 
 from sovlint.config import Config
 from sovlint.discover import discover
-from sovlint.engine import WorkUnit, run_unit
+from sovlint.engine import run_unit
+from sovlint.units import WorkUnit
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 FORMATS = ("kubernetes", "helm-chart", "kustomization", "cloudformation", "arm", "arm-parameters")

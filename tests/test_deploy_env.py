@@ -229,7 +229,7 @@ def test_a_plan_whose_provider_sets_no_region(tmp_path: Path, home: Path, run_cl
 
 def test_the_data_table_names_catalog_providers_with_sources() -> None:
     from sovlint.datafiles import load_yaml_file, policies_dir
-    from sovlint.engine import cached_catalog
+    from sovlint.catalog import cached_catalog
 
     table = load_yaml_file(policies_dir() / "deploy-environment.yaml")["providers"]
     catalog = cached_catalog(())

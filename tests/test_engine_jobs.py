@@ -28,7 +28,8 @@ def test_jobs_report_equals_one_process(tmp_path: Path, scan_json: Any) -> None:
 
 def test_batches_cover_every_unit_once_and_keep_a_repository_together() -> None:
     """Ten repositories of two module folders, two workers: each repository in one batch."""
-    from sovlint.engine import WorkUnit, plan_batches
+    from sovlint.engine import plan_batches
+    from sovlint.units import WorkUnit
 
     units = [WorkUnit("terraform", f"/scan/repo{r}/dir{d}", tuple(f"f{i}.tf" for i in range(3)))
              for r in range(10) for d in range(2)]

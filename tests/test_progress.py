@@ -9,7 +9,8 @@ import pytest
 from sovlint.cli import _ProgressLine, _progress_for
 from sovlint.config import Config
 from sovlint.discover import UNREADABLE
-from sovlint.engine import WorkUnit, collect
+from sovlint.engine import collect
+from sovlint.units import WorkUnit
 
 
 def _units(count: int) -> list[WorkUnit]:

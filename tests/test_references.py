@@ -138,7 +138,8 @@ def test_a_new_kind_of_reference_plugs_in(monkeypatch: pytest.MonkeyPatch, tmp_p
 def test_terraform_calls_match_the_parser_on_the_whole_corpus() -> None:
     """Every module directory of the corpus: the calls read from text are the local module
     calls of the parsed configuration (what the evaluator follows)."""
-    from sovlint.engine import cached_catalog, plan_units
+    from sovlint.catalog import cached_catalog
+    from sovlint.engine import plan_units
     from sovlint.discover import discover
     from sovlint.hcl.syntax import Block, Literal
     from sovlint.normalise.terraform import TerraformLoader, TerraformOptions

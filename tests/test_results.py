@@ -77,7 +77,7 @@ def test_errors_kept_once_in_order() -> None:
 
 
 def test_findings_with_alternatives_round_trip(realistic_result: ScanResult) -> None:  # noqa: F811
-    from sovlint.engine import cached_catalog
+    from sovlint.catalog import cached_catalog
     from sovlint.remediation import attach_remediation
 
     findings = attach_remediation(list(realistic_result.findings), realistic_result.resources,

@@ -71,7 +71,7 @@ def _help(policy: Policy) -> dict[str, str]:
 
 def _way_out_help(rule_id: str) -> list[str]:
     """One line per service kind with the providers whose offers satisfy the rule (default profile)."""
-    from sovlint.engine import cached_catalog
+    from sovlint.catalog import cached_catalog
     from sovlint.remediation import rule_way_out
 
     lines = []

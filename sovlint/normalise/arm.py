@@ -943,7 +943,7 @@ def normalise_document(source: SourceDocuments, config: Config,
 
 def normalise_arm(unit: Any, config: Config) -> Any:
     """One ARM template (with its parameter file) -> resources (or a SOV900 failure)."""
-    from sovlint.engine import UnitResult
+    from sovlint.units import UnitResult
 
     result = UnitResult()
     path = Path(unit.path)
@@ -959,7 +959,7 @@ def normalise_arm(unit: Any, config: Config) -> Any:
 
 def normalise_arm_parameters(unit: Any, config: Config) -> Any:
     """A parameter file is read with its template; alone it is only checked to parse."""
-    from sovlint.engine import UnitResult
+    from sovlint.units import UnitResult
 
     result = UnitResult()
     loaded = load_source(Path(unit.path), unit.reported[0], as_json=True, lenient_json=True)
@@ -971,7 +971,7 @@ def normalise_arm_parameters(unit: Any, config: Config) -> Any:
 def normalise_bicep(unit: Any, config: Config) -> Any:
     """A Bicep file, compiled to ARM JSON by ``bicep build --stdout --no-restore`` when bicep is
     on PATH, sandboxed as every renderer is (a module from a registry: not compiled)."""
-    from sovlint.engine import UnitResult
+    from sovlint.units import UnitResult
     from sovlint.normalise.sandbox import bicep_graph, run_renderer
 
     result = UnitResult()

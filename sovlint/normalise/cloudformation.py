@@ -756,7 +756,7 @@ def normalise_template(source: SourceDocuments, config: Config) -> list[Resource
 
 def normalise_cloudformation(unit: Any, config: Config) -> Any:
     """One CloudFormation/SAM template file -> resources (or a SOV900 failure)."""
-    from sovlint.engine import UnitResult
+    from sovlint.units import UnitResult
 
     result = UnitResult()
     loaded = load_source(Path(unit.path), unit.reported[0])

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 if TYPE_CHECKING:
     from sovlint.config import Config
-    from sovlint.engine import UnitResult, WorkUnit
+    from sovlint.units import UnitResult, WorkUnit
 
 
 def _lazy(module: str, function: str) -> Callable[["WorkUnit", "Config"], "UnitResult"]:

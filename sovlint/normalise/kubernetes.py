@@ -62,7 +62,7 @@ from sovlint.placement.trees import TreeArguments, camel_case
 from sovlint.suppress import parse_suppression_text
 
 if TYPE_CHECKING:
-    from sovlint.normalise.kubernetes_scan import ScanIndex
+    from sovlint.normalise.kubernetes_index import ScanIndex
 
 INPUT_FORMAT = "kubernetes"
 NO_CLUSTER = "no cluster location: map these manifests in kubernetes.clusters"
@@ -979,7 +979,7 @@ def resources_of(objects: Iterable[KubeObject], manifests: ManifestSet | Scope,
 
 def normalise_kubernetes(unit: Any, config: Config) -> Any:
     """One Kubernetes manifest file -> resources (or a SOV900 failure)."""
-    from sovlint.engine import UnitResult
+    from sovlint.units import UnitResult
 
     result = UnitResult()
     display = unit.reported[0]

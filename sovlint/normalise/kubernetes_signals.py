@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from sovlint.catalog import EEA_COUNTRIES
-from sovlint.datafiles import load_shipped_yaml, load_yaml_file, policies_dir
+from sovlint.datafiles import load_yaml_file, policies_dir
+from sovlint.parse_cache import load_shipped_yaml
 from sovlint.placement.semantics import TagSpec, location_semantics, tag_specs
 from sovlint.placement.trees import camel_case
 

@@ -56,7 +56,7 @@ def tool_missing(tool: str, what: str = "") -> str:
 
 def normalise_helm_chart(unit: Any, config: Config) -> Any:
     """A chart directory (its ``Chart.yaml``) -> the resources ``helm template`` renders."""
-    from sovlint.engine import UnitResult
+    from sovlint.units import UnitResult
 
     result = UnitResult()
     display = unit.reported[0]
@@ -82,7 +82,7 @@ def normalise_helm_chart(unit: Any, config: Config) -> Any:
 
 def normalise_kustomization(unit: Any, config: Config) -> Any:
     """A kustomization -> the resources it builds (or, without kustomize, what was not applied)."""
-    from sovlint.engine import UnitResult
+    from sovlint.units import UnitResult
 
     result = UnitResult()
     display = unit.reported[0]

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from sovlint.catalog import EEA_COUNTRIES
-from sovlint.datafiles import load_shipped_yaml
+from sovlint.parse_cache import load_shipped_yaml
 
 
 @dataclass(frozen=True, slots=True)

@@ -204,7 +204,8 @@ def _constant(entry: Mapping[str, Any] | None, name: str) -> Any:
 
 def normalise_terraform_plan(unit: Any, config: Config) -> Any:
     """One plan JSON file -> resources (or a SOV900 failure)."""
-    from sovlint.engine import UnitResult, cached_catalog
+    from sovlint.catalog import cached_catalog
+    from sovlint.units import UnitResult
 
     result = UnitResult()
     loaded = load_source(Path(unit.path), unit.reported[0], as_json=True)

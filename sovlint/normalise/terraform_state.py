@@ -147,7 +147,9 @@ def normalise_terraform_state(unit: Any, config: Config) -> Any:
     """One state file -> resources (or a SOV900 failure)."""
     import traceback
 
-    from sovlint.engine import UnitResult, cached_catalog
+    from sovlint.catalog import cached_catalog
+
+    from sovlint.units import UnitResult
 
     result = UnitResult()
     display = unit.reported[0]

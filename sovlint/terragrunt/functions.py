@@ -13,13 +13,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Protocol
 
 from sovlint.terraform.functions import FUNCTIONS, TerraformFunction
 from sovlint.terraform.values import EvaluationError, Unknown
 
-if TYPE_CHECKING:
-    from sovlint.terragrunt.config import ConfigReader
 
 #: Parent folders ``find_in_parent_folders`` looks at (Terragrunt's ``--max-folders-to-check`` default).
 MAX_FOLDERS_TO_CHECK = 100
@@ -71,6 +69,36 @@ class Include:
     line: int | None = None
 
 
+class FileReader(Protocol):
+    """What the functions read through (:class:`sovlint.terragrunt.config.ConfigReader`):
+    the file system as the unit's evaluation sees it, each read a dependency of the result."""
+
+    @property
+    def reads_environment(self) -> bool:
+        """Whether ``get_env`` reads the environment (``--deploy-env``)."""
+
+    def environment_variable(self, name: str) -> str | None:
+        """An environment variable, only with ``--deploy-env``."""
+
+    def display(self, path: Path) -> str:
+        """A path as reports show it."""
+
+    def probe(self, path: Path) -> bool:
+        """Whether ``path`` exists."""
+
+    def probe_directory(self, path: Path) -> bool:
+        """Whether ``path`` is a directory."""
+
+    def text(self, path: Path) -> object:
+        """``file()``: the text, or an ``Unknown`` that says why it is not read."""
+
+    def tfvars(self, path: Path) -> object:
+        """``read_tfvars_file()``."""
+
+    def exposed(self, target: Path, context: Context) -> Any:
+        """``read_terragrunt_config()``: what another Terragrunt file exposes."""
+
+
 @dataclass
 class Context:
     """Where a Terragrunt file is evaluated (Terragrunt's ``ParsingContext``).
@@ -83,7 +111,7 @@ class Context:
 
     config_path: Path
     original_path: Path
-    reader: ConfigReader
+    reader: FileReader
     including: Include | None = None  # the include block that pulled in the file evaluated now
     includes: Mapping[str, Include] = field(default_factory=dict)  # the unit's include blocks
 

@@ -66,7 +66,7 @@ def unit_label(unit_file: str | Path) -> str:
 def evaluate_unit(unit_path: str, reported: str, config: Config,
                   catalog: Any) -> tuple[Any, list[str]]:
     """Evaluate one unit: (``UnitResult``, the files and folders it read)."""
-    from sovlint.engine import UnitResult
+    from sovlint.units import UnitResult
 
     result = UnitResult()
     unit_file = Path(os.path.abspath(unit_path))

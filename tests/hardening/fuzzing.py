@@ -129,7 +129,8 @@ class Harness:
         import traceback
 
         from sovlint import parse_cache
-        from sovlint.engine import TERRAFORM, WorkUnit, _run_unit, review_resources
+        from sovlint.engine import TERRAFORM, _run_unit, review_resources
+        from sovlint.units import WorkUnit
 
         self.count += 1
         directory = self.workdir / f"m{self.count}"

@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from sovlint.config import Config
-from sovlint.engine import UnitResult, WorkUnit, cached_catalog, evaluate_all, select_policies
+from sovlint.catalog import cached_catalog
+from sovlint.engine import evaluate_all, select_policies
+from sovlint.units import UnitResult, WorkUnit
 from sovlint.model import Finding, Resource
 from sovlint.normalise.formats import NORMALISERS
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

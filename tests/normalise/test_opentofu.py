@@ -239,7 +239,7 @@ def test_tofu_show_json_plan() -> None:
 
 
 def test_opentofu_registry_addresses_name_catalog_providers() -> None:
-    from sovlint.engine import cached_catalog
+    from sovlint.catalog import cached_catalog
 
     catalog = cached_catalog(())
     assert catalog.provider_for_source("registry.opentofu.org/hashicorp/aws") == "aws"

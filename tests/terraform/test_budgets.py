@@ -103,7 +103,7 @@ def test_jsondecode_nesting_is_bounded() -> None:
 
 
 def _root(tmp_path: Path) -> Any:
-    from sovlint.engine import cached_catalog
+    from sovlint.catalog import cached_catalog
     from sovlint.normalise.terraform import TerraformLoader, TerraformOptions
 
     loader = TerraformLoader(cached_catalog(()), TerraformOptions())
