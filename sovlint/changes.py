@@ -107,26 +107,38 @@ def read_repository(ref: str, where: str) -> tuple[ChangeSet, GitReferences]:
         diff = pool.submit(_git, repository, "diff", "--name-only", "--no-renames", "--no-ext-diff",
                            "--no-textconv", "-z", base, "--")
         untracked = pool.submit(_git, repository, "ls-files", "-z", "--others", "--exclude-standard")
-        grep = pool.submit(_git, repository, "grep", "-z", "-I", "--untracked", "-F", "-e", '"./',
-                           "-e", '"../', "--", *FINDERS["terraform"].pathspecs)
-        computed = pool.submit(_git, repository, "grep", "-z", "-I", "--untracked", "-l", "-E", "-e",
-                               _COMPUTED_SOURCE, "--", *FINDERS["terraform"].pathspecs)
+        grep = pool.submit(_grep_sources, repository)
         listed = pool.submit(_git, repository, "ls-files", "-z", "--cached", "--others",
                              "--exclude-standard", "--", *pathspecs)
         changed = sorted({os.path.join(repository, name)
                           for name in [*diff.result().split("\0"), *untracked.result().split("\0")]
                           if name})
-        references = GitReferences(repository, grep.result(), listed.result(), computed.result())
+        references = GitReferences(repository, grep.result(), listed.result())
     return ChangeSet(repository, base, changed), references
 
 
-#: A line that may hold a module source that is an expression (a template, a variable), for
-#: ``git grep -E``: files holding one are read in full (the early evaluation of their sources
-#: says what they call, :func:`sovlint.engine.resolve_module_sources`).
-_COMPUTED_SOURCE = r'^[[:space:]]*"?source"?[[:space:]]*[=:][[:space:]]*([^"[:space:]]|"[^"]*\$\{)'
-
 #: A line that may hold a local module source (``source = "../x"``, or ``"source": "./x"`` in JSON).
 _SOURCE_LINE = re.compile(r'\bsource"?\s*[=:]\s*"(\.\.?/[^"]*)"')
+#: A line that may hold a module source that is an expression (a template, a variable): its file
+#: is read in full, and the early evaluation of its sources says what it calls
+#: (:func:`sovlint.engine.resolve_module_sources`). The same for ``git grep -P``, and for -E.
+_COMPUTED_LINE = r'^\s*"?source"?\s*[=:]\s*([^"\s]|"[^"]*\$\{)'
+_COMPUTED_LINE_ERE = r'^[[:space:]]*"?source"?[[:space:]]*[=:][[:space:]]*([^"[:space:]]|"[^"]*\$\{)'
+_COMPUTED = re.compile(_COMPUTED_LINE)
+
+
+def _grep_sources(repository: str) -> str:
+    """The lines of the Terraform files that may hold a local module source (a ``./`` or
+    ``../`` string) or one that is an expression: one pass with Perl-compatible patterns,
+    or, when git was built without them, a fixed-string and an extended-pattern pass."""
+    specs = ("--", *FINDERS["terraform"].pathspecs)
+    base = ("grep", "-z", "-I", "--untracked")
+    try:
+        return _git(repository, *base, "-P", "-e", r'"\.\.?/', "-e", _COMPUTED_LINE, *specs)
+    except ChangesError:
+        pass
+    return (_git(repository, *base, "-F", "-e", '"./', "-e", '"../', *specs) + "\n"
+            + _git(repository, *base, "-E", "-e", _COMPUTED_LINE_ERE, *specs))
 
 
 class GitReferences:
@@ -135,11 +147,11 @@ class GitReferences:
     (a superset of the module calls; a file is read, and its calls confirmed, only where a
     change may go through it), kustomizations, charts and other inputs read in full."""
 
-    def __init__(self, repository: str, grep_output: str, listed_output: str,
-                 computed_output: str = "") -> None:
+    def __init__(self, repository: str, grep_output: str, listed_output: str) -> None:
         self.graph = ReferenceGraph()
         self._candidates: dict[str, set[str]] = {}  # directory -> files that may call it
         self._confirmed: set[str] = set()
+        computed: set[str] = set()
         for line in grep_output.split("\n"):
             name, _, text = line.partition("\0")
             match = _SOURCE_LINE.search(text)
@@ -147,13 +159,14 @@ class GitReferences:
                 path = os.path.join(repository, name)
                 target = os.path.normpath(os.path.join(os.path.dirname(path), match.group(1)))
                 self._candidates.setdefault(target, set()).add(path)
+            elif name and _COMPUTED.match(text):
+                computed.add(os.path.join(repository, name))
         for name in sorted(set(listed_output.split("\0"))):
             path = os.path.join(repository, name)
             kinds = [f.kind for f in finders_for(os.path.basename(path)) if f.kind != "terraform"]
             if name and kinds:
                 self._read(path, kinds=kinds)
-        for name in sorted(set(computed_output.split("\0")) - {""}):
-            path = os.path.join(repository, name)
+        for path in sorted(computed):  # what these call is known once their sources are evaluated
             self._confirmed.add(path)
             self._read(path, ["terraform"])
 

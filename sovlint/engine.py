@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import functools
+import hashlib
 import os
 import sys
 import traceback
@@ -776,7 +777,8 @@ class Reviewer:
         self.store = ResultStore(canonical)
         self._broken: set[str] = set()
         self._failures: set[tuple[str, int | None, str]] = set()
-        self._plain: set[tuple[Any, ...]] = set()  # every finding, as a repeat would read
+        #: every finding of a Kubernetes manifest, as a repeat would read (a digest of it)
+        self._plain: set[bytes] = set()
         self._rendered: list[tuple[Finding, dict[str, Any]]] = []  # findings of rendered objects
         if stale:  # an older baseline hides nothing: say how to refresh it
             self.store.add_error(ScanError(str(config.baseline), stale))
@@ -810,13 +812,14 @@ class Reviewer:
                                       self.alternatives)
         by_address = {(r.source.path, r.address): r for r in fresh}
         for finding in apply_suppressions(findings, by_address, self.suppression, self.baseline):
-            self._plain.add(_repeat_key(finding.rule, finding.source.path, finding.address, finding))
             owner = by_address.get((finding.source.path, finding.address or ""))
             origin = owner.attributes.get(RENDERED_ORIGIN) if owner is not None else None
             if isinstance(origin, dict):  # decided once every plain manifest is reviewed
                 self._rendered.append((finding, origin))
-            else:
-                self.store.add_finding(finding)
+                continue
+            if owner is not None and owner.input_format == KUBERNETES:  # what overlays repeat
+                self._plain.add(_repeat_key(finding.rule, finding.source.path, finding.address, finding))
+            self.store.add_finding(finding)
 
     def result(self, sources: Sequence[str]) -> ScanResult:
         """Everything reviewed, in report order. A finding of a rendered kustomization that
@@ -832,11 +835,13 @@ class Reviewer:
                           errors=self.store.errors(), policies=self.policies)
 
 
-def _repeat_key(rule: str, path: Any, address: Any, finding: Finding) -> tuple[Any, ...]:
+def _repeat_key(rule: str, path: Any, address: Any, finding: Finding) -> bytes:
     """What two findings of one object share when one repeats the other: the rule, the
-    object's manifest and address, and the message with the finding's address left out."""
+    object's manifest and address, and the message with the finding's address left out
+    (a digest: one is kept per finding of every plain manifest)."""
     message = finding.message.replace(finding.address, "\x00") if finding.address else finding.message
-    return rule, path, address, message
+    return hashlib.blake2b(repr((rule, path, address, message)).encode("utf-8", "surrogatepass"),
+                           digest_size=16).digest()
 
 
 def review_resources(raw: Sequence[Resource], errors: Sequence[ScanError], config: Config,

@@ -4,6 +4,7 @@ reports it."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -149,9 +150,9 @@ def test_in_a_subdirectory_of_the_repository(run_cli: Any, repository: Path) -> 
     assert changed == full
 
 
-def test_a_module_called_through_an_early_evaluated_source(run_cli: Any, repository: Path) -> None:
-    """OpenTofu evaluates variables and locals in module sources before anything else: the
-    caller of a changed module is found through them too (a .tofu file is configuration)."""
+def _early_evaluated_caller(repository: Path) -> None:
+    """On main, envs/eu calls modules/archive through a source built from a variable and a
+    local; on the branch, the module changes."""
     git(repository, "checkout", "-q", "main")  # the caller and its module exist before the change
     write_tree(repository, {"envs/eu/main.tofu": '''
 variable "flavour" {
@@ -173,8 +174,36 @@ module "archive" {
     path = repository / "modules/archive/main.tf"
     path.write_text(path.read_text() + 'resource "aws_s3_bucket" "copy" {}\n')
     commit(repository)
+
+
+def test_a_module_called_through_an_early_evaluated_source(run_cli: Any, repository: Path) -> None:
+    """OpenTofu evaluates variables and locals in module sources before anything else: the
+    caller of a changed module is found through them too (a .tofu file is configuration)."""
+    _early_evaluated_caller(repository)
     changed = _report(run_cli, repository, "--changed-since", "main")
     # evaluated through envs/eu, whose call no literal path names
     assert sorted((r["address"], r["region"]) for r in changed["resources"]) == [
         ("module.archive.aws_s3_bucket.copy", "eu-west-3"),
         ("module.archive.aws_s3_bucket.this", "eu-west-3")]
+
+
+def test_git_without_perl_compatible_patterns_finds_the_same_references(
+        repository: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sovlint import changes
+
+    _early_evaluated_caller(repository)
+    _, usual = changes.read_repository("main", str(repository))
+    real_git = changes._git
+
+    def git_without_pcre(where: str, *args: str) -> str:
+        if "-P" in args:
+            raise changes.ChangesError("git grep: cannot use Perl-compatible regexes when not "
+                                       "compiled with USE_LIBPCRE")
+        return real_git(where, *args)
+
+    monkeypatch.setattr(changes, "_git", git_without_pcre)
+    _, fallback = changes.read_repository("main", str(repository))
+    eu = os.path.realpath(repository / "envs/eu")
+    assert fallback._candidates == usual._candidates and usual._candidates
+    assert fallback.graph.computed_references("terraform") == \
+        usual.graph.computed_references("terraform") == {eu}
