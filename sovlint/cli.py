@@ -158,22 +158,22 @@ def _progress_for(quiet: bool, stream: Any = None) -> _ProgressLine | None:
 
 
 def _write_outputs(result: Any, pairs: Sequence[tuple[str, str | None]], options: dict[str, Any]) -> None:
-    from sovlint.formatters import FORMATTERS, formatter
+    from sovlint.formatters import FORMATTERS, report_chunks
     from sovlint.suppress import write_atomically
 
     for fmt, out in pairs:
         if fmt not in FORMATTERS:
             raise click.UsageError(f"unknown format {fmt!r} (choose from {', '.join(FORMATTERS)})")
     for fmt, out in pairs:
-        render = formatter(fmt)
         opts = dict(options)
         if out is not None:
             opts["color"] = False
-        text = render(result, opts)
+        chunks = report_chunks(fmt, result, opts)
         if out is None or out == "-":
-            click.echo(text, nl=False)
+            for chunk in chunks:
+                click.echo(chunk, nl=False)
         else:
-            write_atomically(Path(out), text)
+            write_atomically(Path(out), chunks)
 
 
 def _scan_flags(kwargs: dict[str, Any]) -> dict[str, Any]:

@@ -55,16 +55,29 @@ class SourceFile:
 
     The path is kept as a string (a ``Path`` object weighs several times its
     text, and a scan lists every file of the tree); ``path`` makes the
-    ``Path`` when asked.
+    ``Path`` when asked. A file walked from an absolute path below the current
+    directory keeps one string, its display (the path walked), and the current
+    directory's, shared: ``prefix`` + display is its location.
     """
 
-    __slots__ = ("location", "display", "format")
+    __slots__ = ("_where", "display", "format")
 
-    def __init__(self, path: str | os.PathLike[str], display: str, format: str) -> None:
-        location = os.fspath(path)
+    def __init__(self, path: str | os.PathLike[str], display: str, format: str,
+                 prefix: str | None = None) -> None:
         self.display = display
-        self.location = display if location == display else location  # one string when alike
         self.format = format
+        if prefix is not None:
+            assert prefix.endswith(os.sep) and os.fspath(path) == display  # walked from here
+            self._where = prefix
+            return
+        location = os.fspath(path)
+        self._where = display if location == display else location  # one string when alike
+
+    @property
+    def location(self) -> str:
+        """The path as given or walked."""
+        where = self._where
+        return where + self.display if where.endswith(os.sep) else where
 
     @property
     def path(self) -> Path:
@@ -91,7 +104,7 @@ class Discovery:
     errors: list[ScanError]
 
 
-def display_path(path: Path) -> str:
+def display_path(path: str | os.PathLike[str]) -> str:
     """The path relative to the current directory when below it, else as given."""
     text = os.fspath(path)
     if not os.path.isabs(text):  # relative already: the same as relpath, without its stat-free work
@@ -134,9 +147,9 @@ _K8S_MARK = re.compile(rb"^\s*\"?apiVersion\"?\s*:", re.M)
 _K8S_KIND = re.compile(rb"^\s*\"?kind\"?\s*:", re.M)
 
 
-def sniff_format(path: Path, head: bytes) -> str | None:
+def sniff_format(path: str | os.PathLike[str], head: bytes) -> str | None:
     """Decide the format of a file whose extension does not (``None``: not IaC)."""
-    name = path.name
+    name = os.path.basename(os.fspath(path))
     lower = name.lower()
     if lower in ("terragrunt.hcl", "terragrunt.hcl.json"):
         return TERRAGRUNT
@@ -185,9 +198,12 @@ def oversize_message(size: int, limit: int) -> str:
             "(or max_file_size in .sovlint.yaml) to include it")
 
 
-def _read_head(path: Path) -> bytes:
+def _read_head(path: str) -> bytes:
     with open(path, "rb") as handle:
         return handle.read(SNIFF_BYTES)
+
+
+_HERE = os.curdir + os.sep  # what a walk of "." puts before every path
 
 
 def discover(paths: Iterable[Path], excludes: Iterable[str] = (),
@@ -199,9 +215,11 @@ def discover(paths: Iterable[Path], excludes: Iterable[str] = (),
     seen: set[str] = set()
     helm_roots: list[str] = []
 
-    def consider(path: Path, explicit: bool) -> None:
+    def consider(path: str, explicit: bool, prefix: str | None = None) -> None:
+        # (strings, not Path objects: a large tree has many files)
         display = display_path(path)
-        if not explicit and path.name.lower().endswith(".tfstate.backup"):
+        lower = os.path.basename(path).lower()
+        if not explicit and lower.endswith(".tfstate.backup"):
             return  # the state before the last apply: scanned when named
         if display in seen:
             return
@@ -219,7 +237,6 @@ def discover(paths: Iterable[Path], excludes: Iterable[str] = (),
             if explicit:
                 result.skipped.append(ScanError(display, "not scanned: not a regular file"))
             return
-        lower = path.name.lower()
         if lower.endswith(".hcl"):
             if lower != "terragrunt.hcl" and (not explicit or NOT_TERRAGRUNT.search(lower)):
                 return  # read through the units that use it
@@ -231,7 +248,7 @@ def discover(paths: Iterable[Path], excludes: Iterable[str] = (),
             try:  # the head decides whether a .json/.yaml is infrastructure code (bounded read)
                 head = _read_head(path)
             except OSError:
-                result.files.append(SourceFile(path, display, UNREADABLE))
+                result.files.append(SourceFile(path, display, UNREADABLE, prefix))
                 return
         fmt = sniff_format(path, head)
         if fmt is None and lower.endswith(".hcl"):
@@ -243,7 +260,7 @@ def discover(paths: Iterable[Path], excludes: Iterable[str] = (),
         if st.st_size > max_file_size:  # infrastructure code too large to read: said, not dropped
             result.skipped.append(ScanError(display, oversize_message(st.st_size, max_file_size)))
             return
-        result.files.append(SourceFile(path, display, fmt))
+        result.files.append(SourceFile(path, display, fmt, prefix))
 
     for given in paths:
         given = Path(given)
@@ -255,16 +272,21 @@ def discover(paths: Iterable[Path], excludes: Iterable[str] = (),
             result.errors.append(ScanError(str(given), "no such file or directory"))
             continue
         if not is_dir:
-            consider(given, explicit=True)
+            consider(os.fspath(given), explicit=True)
             continue
         visited: set[tuple[int, int]] = set()
-        for root, dirs, files in os.walk(given, followlinks=follow_symlinks,
+        walked, prefix = os.fspath(given), None
+        if os.path.isabs(walked):  # below here: walked relative, each file's path its display
+            relative, here = display_path(given), os.getcwd()
+            if relative != os.pardir and not relative.startswith(os.pardir + os.sep) \
+                    and os.path.normpath(os.path.join(here, relative)) == walked:
+                walked, prefix = relative, os.path.join(here, "")
+        for root, dirs, files in os.walk(walked, followlinks=follow_symlinks,
                                          onerror=lambda e: result.errors.append(
                                              ScanError(display_path(Path(e.filename)),
                                                        f"cannot read directory: {e.strerror}"))):
-            root_path = Path(root)
             if follow_symlinks:
-                st = os.stat(root_path)
+                st = os.stat(root)
                 if (st.st_dev, st.st_ino) in visited:
                     dirs[:] = []
                     continue
@@ -273,14 +295,15 @@ def discover(paths: Iterable[Path], excludes: Iterable[str] = (),
             for d in sorted(dirs):
                 if d in SKIP_DIRS:
                     continue
-                if _excluded(display_path(root_path / d), excludes):
+                if _excluded(display_path(os.path.join(root, d)), excludes):
                     continue
                 kept.append(d)
             dirs[:] = kept
             names = sorted(files)
             if "Chart.yaml" in names:
-                helm_roots.append(display_path(root_path))
+                helm_roots.append(display_path(root))
             for name in names:
-                consider(root_path / name, explicit=False)
+                path = os.path.join(root, name)
+                consider(path[2:] if path.startswith(_HERE) else path, False, prefix)
     result.files.sort(key=lambda f: f.display)
     return result

@@ -362,15 +362,17 @@ def plan_scan(files: Sequence[SourceFile], explicit_files: bool, config: Config 
     # directories evaluated through another scanned one (a called module, a kustomize base,
     # the module of a Terragrunt unit...) are not roots: {format: real paths}
     through: dict[str, set[str]] = {}
-    scanned = {real_path(unit_directory(u)) for u in units}
+    real = [real_path(unit_directory(u)) for u in units]  # each computed once (a large tree's)
+    scanned = set(real)
     for finder in FINDERS.values():
         if finder.evaluates is not None:
-            candidates = [real_path(unit_directory(u)) for u in units if u.kind == finder.evaluates]
+            candidates = [r for u, r in zip(units, real) if u.kind == finder.evaluates]
             through.setdefault(finder.evaluates, set()).update(
                 graph.referenced(candidates, finder.kind, sources=scanned))
+    del scanned
     # the module folder a Terragrunt unit deploys (its source may be an expression: evaluated)
     through.setdefault(TERRAFORM, set()).update(_deployed_directories(units, config or Config()))
-    roots = with_scan_index([u for u in units if real_path(unit_directory(u)) not in through.get(u.kind, ())])
+    roots = with_scan_index([u for u, r in zip(units, real) if r not in through.get(u.kind, ())])
     return ScanPlan(roots, reported, graph, terraform, explicit_files)
 
 

@@ -144,7 +144,10 @@ class SortedRecords(Sequence[T], Generic[T]):
     def _ordered(self) -> array[int]:
         if self._sorted is None:
             paths, lines = self._paths, self._lines
-            rough = sorted(range(len(paths)), key=lambda i: (paths[i], lines[i], i))
+            # by path, then line, then as added: two stable sorts whose keys are the stored
+            # objects (no tuple per record: a large scan's records are many)
+            rough = sorted(range(len(paths)), key=lines.__getitem__)
+            rough.sort(key=paths.__getitem__)
             final = array("q")
             start = 0
             while start < len(rough):  # records on one line: ordered by their full key

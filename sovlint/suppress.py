@@ -135,8 +135,9 @@ def read_baseline(path: Path) -> tuple[frozenset[str], str | None]:
     return fingerprints, None
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write a file so that a killed run leaves the old one intact (temp file + rename).
+def write_atomically(path: Path, text: str | Iterable[str]) -> None:
+    """Write a file so that a killed run leaves the old one intact (temp file + rename);
+    ``text`` may come in pieces.
 
     The file keeps the permission bits of the one it replaces; a new file gets
     the usual ones (0666 less the umask), not the 0600 of a temporary file.
@@ -146,7 +147,8 @@ def write_atomically(path: Path, text: str) -> None:
     try:
         os.fchmod(fd, _output_mode(path))
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+            for chunk in [text] if isinstance(text, str) else text:
+                handle.write(chunk)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)

@@ -129,3 +129,34 @@ def test_unreadable_directory_is_an_error(tmp_path: Path, monkeypatch: pytest.Mo
 def test_missing_path_is_an_error(tmp_path: Path) -> None:
     found = discover([tmp_path / "nope"])
     assert found.errors and "no such file" in found.errors[0].message
+
+
+@pytest.mark.parametrize("given", ["absolute", "relative", "here"])
+def test_a_directory_below_here_keeps_one_string_per_file(tmp_path: Path, given: str,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """However a directory below the current one is named, each file keeps one string of
+    its own, its display (a large tree's paths are many); its location is as given."""
+    write_tree(tmp_path, {"infra/main.tf": "", "infra/modules/db/main.tf": "",
+                          "infra/k8s/deploy.yaml": "apiVersion: v1\nkind: Pod\n"})
+    monkeypatch.chdir(tmp_path if given != "here" else tmp_path / "infra")
+    path = {"absolute": tmp_path / "infra", "relative": Path("infra"), "here": Path(".")}[given]
+    found = discover([path])
+    prefix = "" if given == "here" else "infra/"
+    assert [(f.display, f.format) for f in found.files] == [
+        (f"{prefix}k8s/deploy.yaml", "kubernetes"), (f"{prefix}main.tf", "terraform"),
+        (f"{prefix}modules/db/main.tf", "terraform")]
+    if given != "absolute":  # as given: relative
+        assert all(f.location is f.display for f in found.files)
+    else:  # as given, absolute: kept as the display and a shared prefix
+        assert [f.location for f in found.files] == [str(tmp_path / f.display) for f in found.files]
+        assert all(f._where is found.files[0]._where for f in found.files)
+
+
+def test_a_directory_elsewhere_keeps_its_absolute_path(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    write_tree(tmp_path, {"infra/main.tf": ""})
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    found = discover([tmp_path / "infra"])
+    assert [(f.location, f.display) for f in found.files] == [
+        (str(tmp_path / "infra" / "main.tf"), os.path.join("..", "infra", "main.tf"))]

@@ -7,7 +7,7 @@ no ``NO_COLOR``, no ``--no-color``).
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import Any, Iterator
 
 from sovlint.engine import ScanResult
 from sovlint.model import Finding, Severity
@@ -49,13 +49,24 @@ def _remediation_line(finding: Finding) -> str | None:
     return "         \u2192 " + _clean(" ".join(finding.remediation.split()))
 
 
+#: About how many characters of report :func:`chunks` hands out at a time.
+CHUNK = 1 << 16
+
+
 def render(result: ScanResult, options: dict[str, Any]) -> str:
     """Human-readable report; ``options["show_remediation"]`` adds the way out under each finding."""
+    return "".join(chunks(result, options))
+
+
+def chunks(result: ScanResult, options: dict[str, Any]) -> Iterator[str]:
+    """The report of :func:`render`, in pieces of about :data:`CHUNK` characters: a large
+    scan's report is written as it is made, never held whole."""
     color = bool(options.get("color"))
     show_remediation = bool(options.get("show_remediation"))
     show_suppressed = bool(options.get("show_suppressed", False))
     quiet = bool(options.get("quiet"))
     out: list[str] = []
+    size = 0
     # one pass over the findings, which come in report order (by file): a large scan's
     # findings are read from disk one at a time, never all held at once
     counts: Counter[tuple[str, str, Severity]] = Counter()
@@ -78,6 +89,10 @@ def render(result: ScanResult, options: dict[str, Any]) -> str:
         way_out = _remediation_line(finding) if show_remediation else None
         if way_out:
             out.append(way_out)
+        size += len(out[-1])
+        if size >= CHUNK:  # lines joined with the newline of the next piece's first line
+            yield "\n".join(out) + "\n"
+            out, size = [], 0
     if current is not None:
         out.append("")
     for error in result.errors:
@@ -99,4 +114,4 @@ def render(result: ScanResult, options: dict[str, Any]) -> str:
                f"{active} findings" + (f" ({detail})" if detail else "")
                + (f", {suppressed} suppressed" if suppressed else ""))
     out.append(summary)
-    return "\n".join(out) + "\n"
+    yield "\n".join(out) + "\n"

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from sovlint.engine import ScanResult
-from sovlint.formatters import FORMATTERS, available_formats, formatter
+from sovlint.formatters import FORMATTERS, available_formats, formatter, report_chunks
 from scan_results import empty_result, realistic_result  # noqa: F401 (fixtures)
 
 
@@ -32,3 +32,19 @@ def test_renders_resources_without_findings(name: str, realistic_result: ScanRes
 def test_deterministic(name: str, realistic_result: ScanResult) -> None:
     render = formatter(name)
     assert render(realistic_result, {}) == render(realistic_result, {})
+
+
+@pytest.mark.parametrize("name", list(FORMATTERS))
+def test_report_in_pieces_is_the_whole_report(name: str, realistic_result: ScanResult,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the CLI writes piece by piece is what ``render`` returns; the text report of a
+    large scan comes in several pieces (it is never held whole)."""
+    whole = formatter(name)(realistic_result, {"show_remediation": True})
+    if name == "text":
+        from sovlint.formatters import text
+
+        monkeypatch.setattr(text, "CHUNK", 100)
+    pieces = list(report_chunks(name, realistic_result, {"show_remediation": True}))
+    assert "".join(pieces) == whole
+    if name == "text":
+        assert len(pieces) > 3 and all(p.endswith("\n") for p in pieces)
