@@ -70,8 +70,9 @@ def findings_per_copy(report: str, scale: int) -> list[list[str]]:
         if match:
             where = (int(match.group(1)), match.group(2))
         elif line.startswith(" ") and where is not None:
-            # a message may name the root directory the finding was evaluated through (its copy's)
-            copies[where[0]].append(f"{where[1]}\t" + re.sub(r"copy\d+/", "copy/", line.strip()))
+            # a message may name the root directory the finding was evaluated through (its
+            # copy's, under the x1/x16 folder of the scale)
+            copies[where[0]].append(f"{where[1]}\t" + re.sub(r"(?:x\d+/)?copy\d+/", "copy/", line.strip()))
         else:
             where = None
     return [sorted(c) for c in copies]
