@@ -32,11 +32,29 @@ _RESOURCE_INTERNAL = frozenset({"attributes", "tags", "inherited_tags", "suppres
 _NESTED: dict[str, type] = {"source": SourceSpan, "declared_at": SourceSpan, "span": SourceSpan}
 
 
+#: Values stored as they are (exact types: ``Severity`` is an ``int`` stored by its label).
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    """The field names of a dataclass, computed once per class (every record is encoded)."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
+
+
 def _encode(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, Severity):
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is Severity:
         return value.label
+    if kind is list or kind is tuple:
+        return [_encode(v) for v in value]
+    if hasattr(kind, "__dataclass_fields__"):
+        return {name: _encode(getattr(value, name)) for name in _field_names(kind)}
     if isinstance(value, (list, tuple)):
         return [_encode(v) for v in value]
     return value
@@ -44,12 +62,9 @@ def _encode(value: Any) -> Any:
 
 def encode_record(record: Resource | Finding | ScanError) -> dict[str, Any]:
     """The stored form of a resource, finding or error (JSON data, lossless for every output)."""
-    data: dict[str, Any] = {}
-    for f in dataclasses.fields(record):
-        if isinstance(record, Resource) and f.name in _RESOURCE_INTERNAL:
-            continue
-        data[f.name] = _encode(getattr(record, f.name))
-    return data
+    internal = _RESOURCE_INTERNAL if isinstance(record, Resource) else frozenset()
+    return {name: _encode(getattr(record, name)) for name in _field_names(type(record))
+            if name not in internal}
 
 
 def _tuple_of(cls: type, items: Iterable[Any]) -> tuple[Any, ...]:
@@ -58,23 +73,23 @@ def _tuple_of(cls: type, items: Iterable[Any]) -> tuple[Any, ...]:
 
 def _decode_dataclass(cls: Any, data: dict[str, Any]) -> Any:
     values: dict[str, Any] = {}
-    for f in dataclasses.fields(cls):
-        if f.name not in data:
+    for name in _field_names(cls):
+        if name not in data:
             continue
-        value = data[f.name]
-        if value is not None and f.name in _NESTED:
-            value = _NESTED[f.name](**value)
-        elif f.name == "replicas":
+        value = data[name]
+        if value is not None and name in _NESTED:
+            value = _NESTED[name](**value)
+        elif name == "replicas":
             value = _tuple_of(Replica, value)
-        elif f.name == "alternatives":
+        elif name == "alternatives":
             value = _tuple_of(Alternative, value)
-        elif f.name == "settings" and cls is Alternative:
+        elif name == "settings" and cls is Alternative:
             value = tuple(tuple(pair) for pair in value)
-        elif f.name == "severity":
+        elif name == "severity":
             value = Severity.parse(value)
         elif isinstance(value, list):
             value = tuple(value)
-        values[f.name] = value
+        values[name] = value
     return cls(**values)
 
 
