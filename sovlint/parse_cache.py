@@ -246,6 +246,24 @@ def cached_unit(key: Sequence[object], compute: Callable[[], tuple[T, Sequence[s
     return value
 
 
+def cached_by_stamps(kind: str, paths: Sequence[str], build: Callable[[], T]) -> T:
+    """``build()``, whose result depends only on ``paths`` (files or folders) as they are:
+    kept in the cache directory (also under ``--no-cache``: nothing scanned is part of it)
+    while the stamp (mtime, size) of every one stays the same."""
+    stamps = [(path, file_stamp(path)) for path in paths]
+    digest = hashlib.sha256(repr((kind, stamps)).encode("utf-8", "surrogatepass")).hexdigest()
+    entry = _entry(digest, kind)
+    try:
+        with open(entry, "rb") as handle:
+            return pickle.load(handle)  # type: ignore[no-any-return]
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
+            ValueError, TypeError, IndexError):
+        pass
+    value = build()
+    _store(entry, value)
+    return value
+
+
 def load_shipped_yaml(name: str) -> Any:
     """A shipped data file (``policies/<name>``), compiled once into the cache like the catalog."""
     from sovlint.datafiles import load_yaml_file, policies_dir

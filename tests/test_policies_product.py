@@ -167,3 +167,28 @@ def test_baseline_survives_line_moves_and_unrelated_renames(tmp_path: Path, run_
     assert by[("SOV001", "aws_s3_bucket.reports")] is True
     assert by[("SOV001", "aws_s3_bucket.renamed")] is False  # a new finding fails the run
     assert code == 1
+
+
+def test_plugins_are_looked_up_again_when_a_package_is_installed_or_removed(
+        tmp_path: Path, monkeypatch: Any) -> None:
+    """The entry points found are remembered while no folder of ``sys.path`` changes: a
+    package installed into one (or removed from it) is seen by the next run."""
+    from sovlint.policy.plugins import installed_entry_points
+
+    site = tmp_path / "site"
+    site.mkdir()
+    monkeypatch.setenv("SOVLINT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(sys, "path", [str(site), *sys.path])
+    assert installed_entry_points() == []
+    assert installed_entry_points() == []  # from the cache
+    write_tree(site, {
+        "sovlint_plugin_demo-0.1.dist-info/METADATA": "Metadata-Version: 2.1\nName: sovlint-plugin-demo\nVersion: 0.1\n",
+        "sovlint_plugin_demo-0.1.dist-info/entry_points.txt": "[sovlint.rules]\ndemo = sovlint_plugin_demo:RULE\n",
+    })
+    os.utime(site, ns=(10**18, 10**18))  # the installation's time (a clock tick may hold both)
+    assert installed_entry_points() == [("demo", "sovlint_plugin_demo:RULE")]
+    for name in ("METADATA", "entry_points.txt"):
+        (site / "sovlint_plugin_demo-0.1.dist-info" / name).unlink()
+    (site / "sovlint_plugin_demo-0.1.dist-info").rmdir()
+    os.utime(site, ns=(2 * 10**18, 2 * 10**18))
+    assert installed_entry_points() == []
