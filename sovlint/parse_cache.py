@@ -153,6 +153,11 @@ def cached_load(kind: str, files: Sequence[Path], build: Callable[[], T]) -> T:
             return build()  # let build() report the unreadable file
         digest.update(b"\0" + os.fsencode(os.path.abspath(path)) + b"\0" + hashlib.sha256(content).digest())
     entry = _entry(digest.hexdigest(), kind)
+    return _entry_or_built(entry, build)
+
+
+def _entry_or_built(entry: Path, build: Callable[[], T]) -> T:
+    """The value kept in ``entry``, else ``build()``, kept there."""
     try:
         with open(entry, "rb") as handle:
             return pickle.load(handle)  # type: ignore[no-any-return]
@@ -253,15 +258,7 @@ def cached_by_stamps(kind: str, paths: Sequence[str], build: Callable[[], T]) ->
     stamps = [(path, file_stamp(path)) for path in paths]
     digest = hashlib.sha256(repr((kind, stamps)).encode("utf-8", "surrogatepass")).hexdigest()
     entry = _entry(digest, kind)
-    try:
-        with open(entry, "rb") as handle:
-            return pickle.load(handle)  # type: ignore[no-any-return]
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
-            ValueError, TypeError, IndexError):
-        pass
-    value = build()
-    _store(entry, value)
-    return value
+    return _entry_or_built(entry, build)
 
 
 def load_shipped_yaml(name: str) -> Any:
