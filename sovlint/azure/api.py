@@ -9,7 +9,6 @@ policy that could write), with retries bounded in count and in wait (a
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from typing import Any, Sequence
 from urllib.parse import urlparse
@@ -22,7 +21,7 @@ from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy, ARMHttpLo
 from azure.mgmt.resourcegraph import ResourceGraphClient
 from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
 
-from sovlint.live.review import LiveSetupError
+from sovlint.live.review import LiveSetupError, endpoint_refusal
 
 #: Azure Resource Manager in the public cloud (``--endpoint`` names another: China, US Government).
 PUBLIC_ENDPOINT = "https://management.azure.com"
@@ -79,16 +78,6 @@ class _BoundedRetry(RetryPolicy):
         return None if wait is None else min(wait, self._max_wait)
 
 
-def _loopback(url: str) -> bool:
-    host = urlparse(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def default_credential() -> Any:
     """``DefaultAzureCredential``: environment, workload or managed identity, Azure CLI login..."""
     from azure.identity import DefaultAzureCredential
@@ -113,8 +102,9 @@ class GraphApi:
 
     def __init__(self, credential: Any, endpoint: str | None = None, retries: int = 5,
                  max_wait: float = 60.0, timeout: float = 60.0):
-        if endpoint and urlparse(endpoint).scheme != "https" and not _loopback(endpoint):
-            raise AzureSetupError(f"--endpoint {endpoint}: only https (or a loopback test server)")
+        refusal = endpoint_refusal(endpoint) if endpoint else None
+        if refusal:
+            raise AzureSetupError(refusal)
         self._counter = _Counter()
         self._insecure = bool(endpoint) and urlparse(str(endpoint)).scheme == "http"
         base = (endpoint or PUBLIC_ENDPOINT).rstrip("/")

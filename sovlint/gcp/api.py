@@ -9,11 +9,9 @@ what ``Retry-After`` says (at most ``max_wait``) or an exponential backoff.
 
 from __future__ import annotations
 
-import ipaddress
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
-from urllib.parse import urlparse
 
 import google.auth
 import google.auth.exceptions
@@ -22,7 +20,7 @@ from google.api_core.client_options import ClientOptions
 from google.cloud import asset_v1
 from google.protobuf import json_format
 
-from sovlint.live.review import LiveSetupError
+from sovlint.live.review import LiveSetupError, endpoint_refusal
 
 #: Results per page: the most ``searchAllResources`` returns.
 #: https://cloud.google.com/asset-inventory/docs/reference/rest/v1/TopLevel/searchAllResources
@@ -50,16 +48,6 @@ class Page:
 
     results: list[dict[str, Any]]
     next_token: str | None
-
-
-def _loopback(url: str) -> bool:
-    host = urlparse(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def default_credentials() -> tuple[Any, str | None]:
@@ -100,8 +88,9 @@ class AssetApi:
                  sleep: Callable[[float], None] = time.sleep):
         options = None
         if endpoint:
-            if urlparse(endpoint).scheme != "https" and not _loopback(endpoint):
-                raise GcpSetupError(f"--endpoint {endpoint}: only https (or a loopback test server)")
+            refusal = endpoint_refusal(endpoint)
+            if refusal:
+                raise GcpSetupError(refusal)
             options = ClientOptions(api_endpoint=endpoint)
         self._client = asset_v1.AssetServiceClient(credentials=credentials, transport="rest",
                                                    client_options=options)

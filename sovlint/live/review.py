@@ -7,8 +7,10 @@ description of its resources and builds the same ``Resource`` model, which
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from typing import Mapping
+from urllib.parse import urlparse
 
 from sovlint.model import Resource, ScanError, SourceSpan, Suppression
 
@@ -18,6 +20,18 @@ IGNORE_TAG = "sovlint:ignore"
 
 class LiveSetupError(Exception):
     """The review cannot start or go on (credentials, SDK, scope): one message, exit code 2."""
+
+
+def endpoint_refusal(endpoint: str) -> str | None:
+    """Why ``--endpoint`` is refused (``None``: accepted): https only, or a loopback test server."""
+    if urlparse(endpoint).scheme == "https":
+        return None
+    host = urlparse(endpoint).hostname or ""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    return None if loopback else f"--endpoint {endpoint}: only https (or a loopback test server)"
 
 
 @dataclass(frozen=True)
