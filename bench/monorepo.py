@@ -40,8 +40,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from speed import (DEFAULT_CORPUS, PRE_COMMIT_FILE, RAW_HCL2, ROOT,  # noqa: E402
-                   copy_terraform_part, run, show, sovlint)
+from speed import (DEFAULT_CORPUS, PRE_COMMIT_FILE, RAW_HCL2,  # noqa: E402
+                   copy_terraform_part, run, scan_env, show, sovlint)
 
 #: The module changed in (e): the root module of terraform-aws-s3-bucket, which its examples call.
 CHANGED_MODULE_FILE = "terraform-aws-modules__terraform-aws-s3-bucket/main.tf"
@@ -96,10 +96,7 @@ def main() -> None:
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="sovlint-monorepo-"))
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
-    env.pop("SOVLINT_HCL_BACKEND", None)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "sovlint")], env=env, check=True)
+    env = scan_env()
     try:
         corpus = work / "terraform"
         tf_files = copy_terraform_part(args.corpus, corpus)

@@ -95,6 +95,16 @@ def sovlint(*args: str) -> list[str]:
     return [sys.executable, "-m", "sovlint", *args]
 
 
+def scan_env() -> dict[str, str]:
+    """The environment of the timed runs: this checkout, no colour, the default HCL backend,
+    and sovlint's modules precompiled as an installed copy has them (bytecode written)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
+    env.pop("SOVLINT_HCL_BACKEND", None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "sovlint")], env=env, check=True)
+    return env
+
+
 def run(command: list[str], env: dict[str, str], cwd: Path) -> float:
     """Wall time of one command (its output discarded); exit codes 0/1 are normal for scans."""
     start = time.perf_counter()
@@ -159,10 +169,7 @@ def main() -> None:
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="sovlint-bench-"))
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
-    env.pop("SOVLINT_HCL_BACKEND", None)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "sovlint")], env=env, check=True)
+    env = scan_env()
     try:
         if args.only_precommit:
             corpus = work / "terraform"
