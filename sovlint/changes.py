@@ -165,18 +165,10 @@ class GitReferences:
             path = os.path.join(repository, name)
             kinds = [f.kind for f in finders_for(os.path.basename(path)) if f.kind != "terraform"]
             if name and kinds:
-                self._read(path, kinds=kinds)
+                self.graph.read_file(path, kinds)
         for path in sorted(computed):  # what these call is known once their sources are evaluated
             self._confirmed.add(path)
-            self._read(path, ["terraform"])
-
-    def _read(self, path: str, kinds: Iterable[str]) -> None:
-        try:
-            with open(path, "rb") as handle:
-                data = handle.read()
-        except OSError:
-            return
-        self.graph.add_file(path, data, kinds=kinds)
+            self.graph.read_file(path, ["terraform"])
 
     def confirm_callers(self, directories: Iterable[str]) -> None:
         """Read the files that may call these directories, so that the graph knows their calls."""
@@ -184,14 +176,14 @@ class GitReferences:
             for path in self._candidates.get(directory, ()):
                 if path not in self._confirmed:
                     self._confirmed.add(path)
-                    self._read(path, ["terraform"])
+                    self.graph.read_file(path, ["terraform"])
 
     def confirm_directory(self, directory: str) -> None:
         """Read the Terraform files of a directory (the modules it calls)."""
         for path in _listed(directory, CONFIGURATION_SUFFIXES):
             if path not in self._confirmed:
                 self._confirmed.add(path)
-                self._read(path, ["terraform"])
+                self.graph.read_file(path, ["terraform"])
 
     def terraform_dependents(self, seeds: Iterable[str]) -> set[str]:
         """The seed directories and every directory that calls or deploys one of them, at

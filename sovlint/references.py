@@ -297,6 +297,15 @@ class ReferenceGraph:
                 else:
                     self.add(finder.kind, directory, os.path.realpath(os.path.join(directory, target)))
 
+    def read_file(self, path: str, kinds: Iterable[str] | None = None) -> None:
+        """:meth:`add_file` of a file read from disk (one that cannot be read holds none)."""
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError:
+            return
+        self.add_file(path, data, kinds)
+
     def roots(self, kind: str) -> list[str]:
         """Every directory with a file of ``kind`` (a listed kind), references or not."""
         return sorted(self._listed.get(kind, set()) | set(self._targets.get(kind, {})))
@@ -338,28 +347,26 @@ class ReferenceGraph:
         if found:
             for kind in kinds:
                 found |= self._computed.get(kind, set())
-        pending = list(found)
-        while pending:
-            directory = pending.pop()
-            for kind in kinds:
-                for source in self._sources.get(kind, {}).get(directory, ()):
-                    if source not in found:
-                        found.add(source)
-                        pending.append(source)
-        return found
+        return _closure(found, self._sources, kinds)
 
     def reachable(self, directory: str, *kinds: str) -> set[str]:
         """``directory`` and every path it references through one of ``kinds``, at any depth."""
-        found = {directory}
-        pending = [directory]
-        while pending:
-            current = pending.pop()
-            for kind in kinds:
-                for target in self._targets.get(kind, {}).get(current, ()):
-                    if target not in found:
-                        found.add(target)
-                        pending.append(target)
-        return found
+        return _closure({directory}, self._targets, kinds)
+
+
+def _closure(found: set[str], edges: dict[str, dict[str, set[str]]], kinds: Iterable[str]) -> set[str]:
+    """``found``, with every path reached from it through ``edges`` (kind -> path -> paths)
+    of ``kinds``, at any depth."""
+    kinds = tuple(kinds)
+    pending = list(found)
+    while pending:
+        current = pending.pop()
+        for kind in kinds:
+            for reached in edges.get(kind, {}).get(current, ()):
+                if reached not in found:
+                    found.add(reached)
+                    pending.append(reached)
+    return found
 
 
 def evaluating(fmt: str) -> tuple[str, ...]:
@@ -371,12 +378,6 @@ def read_references(paths: Iterable[str], graph: ReferenceGraph | None = None) -
     """The graph of the references held by ``paths`` (files that cannot be read hold none)."""
     graph = graph if graph is not None else ReferenceGraph()
     for path in paths:
-        if not finders_for(os.path.basename(path)):
-            continue
-        try:
-            with open(path, "rb") as handle:
-                data = handle.read()
-        except OSError:
-            continue
-        graph.add_file(path, data)
+        if finders_for(os.path.basename(path)):
+            graph.read_file(path)
     return graph
