@@ -369,7 +369,6 @@ def plan_scan(files: Sequence[SourceFile], explicit_files: bool, config: Config 
             candidates = [r for u, r in zip(units, real) if u.kind == finder.evaluates]
             through.setdefault(finder.evaluates, set()).update(
                 graph.referenced(candidates, finder.kind, sources=scanned))
-    del scanned
     # the module folder a Terragrunt unit deploys (its source may be an expression: evaluated)
     through.setdefault(TERRAFORM, set()).update(_deployed_directories(units, config or Config()))
     roots = with_scan_index([u for u, r in zip(units, real) if r not in through.get(u.kind, ())])

@@ -51,8 +51,6 @@ def _encode(value: Any) -> Any:
         return value
     if kind is Severity:
         return value.label
-    if kind is list or kind is tuple:
-        return [_encode(v) for v in value]
     if hasattr(kind, "__dataclass_fields__"):
         return {name: _encode(getattr(value, name)) for name in _field_names(kind)}
     if isinstance(value, (list, tuple)):
