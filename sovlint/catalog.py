@@ -14,6 +14,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from sovlint.datafiles import load_yaml_file, policies_dir
 from sovlint.policy.regex import compile_re2
+from sovlint.records import Record
 
 #: EU member states plus Iceland, Liechtenstein and Norway (EEA), ISO 3166-1 alpha-2.
 EEA_COUNTRIES = frozenset(
@@ -27,7 +28,7 @@ def normalise_name(name: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Region:
+class Region(Record):
     """One region of one provider."""
 
     provider: str
@@ -42,7 +43,7 @@ class Region:
 
 
 @dataclass(frozen=True, slots=True)
-class LocationSet:
+class LocationSet(Record):
     """A location name that spans several regions or countries (multi-region, dual-region,
     instance configuration), as the services of ``scopes`` use it."""
 
@@ -58,7 +59,7 @@ class LocationSet:
 
 
 @dataclass(frozen=True, slots=True)
-class Location:
+class Location(Record):
     """A resolved location: one region, a location set, several regions, or any region.
 
     ``countries`` holds every country the data may be in; ``regions`` the
@@ -78,7 +79,7 @@ class Location:
 
 
 @dataclass(frozen=True, slots=True)
-class SecNumCloudOffer:
+class SecNumCloudOffer(Record):
     """A SecNumCloud-qualified offer, tied to region codes and/or resource types."""
 
     offer: str
@@ -100,14 +101,14 @@ class Provider:
     secnumcloud_status: str
     secnumcloud_offers: tuple[SecNumCloudOffer, ...]
     regions: tuple[Region, ...]
-    zone_patterns: tuple[Any, ...]  # RE2 programs: a catalog file of the user's is untrusted too
+    zone_patterns: tuple[str, ...]  # checked by RE2 when read: a user's catalog file is untrusted too
     terraform: Mapping[str, Any]
     operators: tuple[Mapping[str, Any], ...]
     source_file: str
-    raw: Mapping[str, Any] = field(repr=False, default_factory=dict)
     location_sets: tuple[LocationSet, ...] = ()
     _index: dict[str, Region] = field(repr=False, default_factory=dict)
     _sets: dict[str, list[LocationSet]] = field(repr=False, default_factory=dict)
+    _programs: list[Any] = field(repr=False, compare=False, default_factory=list)
 
     def __post_init__(self) -> None:
         for region in self.regions:
@@ -144,8 +145,10 @@ class Provider:
         found = self._index.get(normalise_name(name))
         if found is not None:
             return found
-        for pattern in self.zone_patterns:
-            match = pattern.match(name.strip())
+        if self.zone_patterns and not self._programs:  # compiled on first use (RE2 loads then)
+            self._programs.extend(compile_re2(p) for p in self.zone_patterns)
+        for program in self._programs:
+            match = program.match(name.strip())
             if match:
                 found = self._index.get(normalise_name(match.group("region")))
                 if found is not None:
@@ -411,13 +414,18 @@ def _provider_from_data(data: Mapping[str, Any], source_file: str) -> Provider:
         secnumcloud_status=str(snc.get("status", "unknown")),
         secnumcloud_offers=offers,
         regions=regions,
-        zone_patterns=tuple(compile_re2(str(p)) for p in data.get("zone_patterns") or ()),
+        zone_patterns=tuple(_checked_pattern(str(p)) for p in data.get("zone_patterns") or ()),
         terraform=data.get("terraform") or {},
         operators=tuple(data.get("operators") or (data.get("terraform") or {}).get("operators") or ()),
         source_file=source_file,
-        raw=data,
         location_sets=location_sets,
     )
+
+
+def _checked_pattern(pattern: str) -> str:
+    """A zone pattern, once RE2 accepts it (RegexError otherwise)."""
+    compile_re2(pattern)
+    return pattern
 
 
 def load_catalog(extra_files: Iterable[Path] = ()) -> ProviderCatalog:

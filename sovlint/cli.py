@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from pathlib import Path
-from typing import Any, Callable, NoReturn, Sequence
+from typing import TYPE_CHECKING, Any, Callable, NoReturn, Sequence
 
 import click
 
 from sovlint import __version__
+
+if TYPE_CHECKING:
+    from sovlint.engine import Selection
+    from sovlint.shards import Shard
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 SEVERITIES = ("info", "low", "medium", "high", "critical", "never")
@@ -90,11 +93,34 @@ def _guarded(debug: bool, body: Callable[[], int]) -> None:
         sys.exit(EXIT_OK)
     except Exception as exc:  # the last line of defence: no traceback unless --debug
         if debug:
+            import traceback
+
             traceback.print_exc()
         _fail(f"internal error: {type(exc).__name__}: {exc}"
               + ("" if debug else " (run with --debug for the trace)"), EXIT_INTERNAL)
     else:
         sys.exit(code)
+
+
+def _shard_job(shard: str | None) -> Shard | None:
+    """The ``Shard`` of ``--shard K/N`` (None without it; its module imported only then)."""
+    if shard is None:
+        return None
+    from sovlint.config import ConfigError
+    from sovlint.shards import Shard, ShardError
+
+    try:
+        return Shard.parse(shard)
+    except ShardError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _shard_selection(job: Shard | None) -> Selection | None:
+    if job is None:
+        return None
+    from sovlint.shards import selection
+
+    return selection(job)
 
 
 def _existing_targets(paths: Sequence[Path]) -> list[Path]:
@@ -326,21 +352,17 @@ def scan(ctx: click.Context, paths: tuple[Path, ...], formats: tuple[str, ...],
         from sovlint.config import ConfigError, load_config
         from sovlint.engine import exit_code
         from sovlint.engine import scan as run_scan
-        from sovlint.shards import Shard, ShardError, selection
         from sovlint.suppress import baseline_text, write_atomically
 
         targets = _existing_targets(paths)
         config = load_config(kwargs.get("config_file"), targets, _scan_flags(kwargs), scanning=True)
         pairs = pair_outputs(ctx.meta.get("sovlint.args", []), formats)
-        try:
-            job = Shard.parse(shard) if shard is not None else None
-        except ShardError as exc:
-            raise ConfigError(str(exc)) from None
+        job = _shard_job(shard)
         explicit = all(p.is_file() for p in targets)
         progress = _progress_for(kwargs["quiet"])
         try:
             result = run_scan(targets, config, explicit_files=explicit, progress=progress,
-                              selection=selection(job) if job is not None else None,
+                              selection=_shard_selection(job),
                               changed_since=changed_since)
         finally:
             if progress is not None:

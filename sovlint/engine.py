@@ -13,7 +13,6 @@ import functools
 import hashlib
 import os
 import sys
-import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
@@ -119,7 +118,7 @@ def run_unit(unit: WorkUnit, config: Config, skip_dirs: frozenset[str] = frozens
     try:
         return _run_unit(unit, config)
     except Exception as exc:  # one unit must never stop the scan (STYLE habit 6)
-        detail = traceback.format_exc() if config.debug else ""
+        detail = _trace() if config.debug else ""
         message = f"internal error while reading: {type(exc).__name__}: {exc}"
         result = UnitResult()
         for display in unit.reported:
@@ -127,6 +126,13 @@ def run_unit(unit: WorkUnit, config: Config, skip_dirs: frozenset[str] = frozens
         if detail:  # --debug: the trace, written by the process that reviews the results
             result.errors.append(ScanError(unit.path, detail))
         return result
+
+
+def _trace() -> str:
+    """The trace of the exception being handled (--debug; its module imported only then)."""
+    import traceback
+
+    return traceback.format_exc()
 
 
 def _run_unit(unit: WorkUnit, config: Config) -> UnitResult:
@@ -398,8 +404,8 @@ def _deployed_directories(units: Sequence[WorkUnit], config: Config) -> set[str]
     """Real paths of the module folders the Terragrunt units deploy (not roots of their own)."""
     found: set[str] = set()
     terragrunt = [u for u in units if u.kind == TERRAGRUNT]
-    if not terragrunt:
-        return found
+    if not terragrunt or not any(u.kind == TERRAFORM for u in units):
+        return found  # no Terraform directory to leave out (a unit given alone: pre-commit)
     from sovlint.terragrunt.unit import deployed_directory
 
     for unit in terragrunt:
@@ -482,10 +488,14 @@ def collect(units: Sequence[WorkUnit], config: Config, jobs: int,
 
     rendered = [i for i, u in enumerate(units) if u.kind in RENDERED]
     others = [i for i, u in enumerate(units) if u.kind not in RENDERED]
-    pool = None
-    futures: dict[Any, list[int]] = {}
+    if not rendered and (jobs <= 1 or len(others) < UNITS_PER_WORKER * jobs):
+        for index in others:  # one process, no renderer: no executor (a pre-commit run)
+            done(index, run_unit(units[index], config))
+        return [r if r is not None else UnitResult() for r in kept]
     import concurrent.futures as cf
 
+    pool = None
+    futures: dict[Any, list[int]] = {}
     if jobs > 1 and len(others) >= UNITS_PER_WORKER * jobs:
         import multiprocessing
 
@@ -625,7 +635,7 @@ def evaluate_all(policies: Sequence[Policy], resources: Sequence[Resource],
             except Exception as exc:  # report the rule, keep going
                 if config.debug:
                     sys.stderr.write(f"sovlint: rule {policy.id} failed on {resource.address}\n"
-                                     + traceback.format_exc())
+                                     + _trace())
                 broken.add(policy.id)
                 errors.append(ScanError(policy.source_file,
                                         f"rule {policy.id} failed on {resource.address}: "

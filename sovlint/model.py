@@ -12,6 +12,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from sovlint.records import Record
+
 
 class Severity(enum.IntEnum):
     """Finding severities, ordered so that ``--fail-on`` can compare them."""
@@ -51,7 +53,7 @@ DATA_CLASSES = ("public", "internal", "personal", "sensitive", "health", "strate
 
 
 @dataclass(frozen=True, slots=True)
-class SourceSpan:
+class SourceSpan(Record):
     """Where something is written: a path (relative to the working directory) and lines."""
 
     path: str
@@ -60,7 +62,7 @@ class SourceSpan:
 
 
 @dataclass(frozen=True, slots=True)
-class Replica:
+class Replica(Record):
     """Another place a resource's data is copied to.
 
     ``region`` is what the source says (``None`` when it cannot be known, with
@@ -84,7 +86,7 @@ class Replica:
 
 
 @dataclass(frozen=True, slots=True)
-class Suppression:
+class Suppression(Record):
     """An inline ``sovlint:ignore`` (or annotation/metadata) attached to a resource."""
 
     rules: tuple[str, ...]
@@ -94,7 +96,7 @@ class Suppression:
 
 
 @dataclass(frozen=True, slots=True)
-class Resource:
+class Resource(Record):
     """One resource, as normalised from any input format.
 
     The first block of fields comes from the normaliser; the second is filled
@@ -141,7 +143,7 @@ class Resource:
 
 
 @dataclass(frozen=True, slots=True)
-class Alternative:
+class Alternative(Record):
     """A sovereign offer proposed as the way out of a finding (``sovlint.remediation``)."""
 
     offer_id: str
@@ -155,7 +157,7 @@ class Alternative:
 
 
 @dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(Record):
     """A rule that a resource breaks. One fixed shape for every rule and format."""
 
     rule: str
@@ -192,7 +194,7 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
-class ScanError:
+class ScanError(Record):
     """A problem that is not one file's content (unreadable directory, crashed rule...)."""
 
     path: str

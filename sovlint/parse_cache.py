@@ -79,8 +79,14 @@ _code_stamps: list[str] = []
 def _code_stamp() -> str:
     """sovlint's version and the state of its own code: a changed checkout never reads old entries."""
     if not _code_stamps:
-        package = Path(__file__).parent
-        latest = max((p.stat().st_mtime_ns for p in package.rglob("*.py")), default=0)
+        latest, folders = 0, [os.path.dirname(os.path.abspath(__file__))]
+        while folders:  # os.scandir: a third of the time of Path.rglob, on every run
+            with os.scandir(folders.pop()) as entries:
+                for entry in entries:
+                    if entry.name.endswith(".py") and entry.is_file():
+                        latest = max(latest, entry.stat().st_mtime_ns)
+                    elif entry.is_dir() and entry.name != "__pycache__":
+                        folders.append(entry.path)
         _code_stamps.append(f"v{__version__}-{latest:x}")
     return _code_stamps[0]
 

@@ -1,5 +1,9 @@
 """A static scan imports only what it needs, so that pre-commit starts fast.
 
+- a warm run on one Terragrunt unit (pre-commit on a staged ``terragrunt.hcl``)
+  takes its result from the unit cache: it imports neither the Terragrunt and
+  Terraform evaluators nor an HCL parser, and starts no executor;
+
 - boto3/botocore: only ``sovlint aws`` imports them; the Azure SDK (``azure``) and
   the Google Cloud libraries (``google``) only ``sovlint azure`` and ``sovlint gcp``;
 - jsonschema: only user files (config, policies, profiles) are validated per
@@ -61,6 +65,37 @@ def test_static_scan_imports_no_boto3_nor_jsonschema(tmp_path: Path) -> None:
     assert report["code"] == 1 and report["findings"] > 0  # the scan really ran the rules
     assert (report["import"], report["scan"], report["help"]) == ([], [], [])
     assert report["help_code"] == 0
+
+
+WARM_PROBE = """
+import json, sys
+from click.testing import CliRunner
+import sovlint.cli
+result = CliRunner().invoke(sovlint.cli.main, ['scan', sys.argv[1], '--format', 'json'])
+print(json.dumps({"code": result.exit_code, "report": json.loads(result.output),
+                  "modules": sorted(sys.modules)}))
+"""
+#: What a warm run on a Terragrunt unit alone does not need.
+NOT_WHEN_WARM = ("sovlint.terragrunt.unit", "sovlint.terragrunt.config", "sovlint.normalise.terraform",
+                 "sovlint.terraform.evaluator", "sovlint.hcl.treesitter_backend", "sovlint.hcl.hcl2_backend",
+                 "tree_sitter", "hcl2", "concurrent.futures", "sovlint.shards")
+
+
+def test_warm_terragrunt_unit_imports_no_evaluator(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "terragrunt", tree)
+    unit = "live/prod/eu-west-3/database/terragrunt.hcl"
+    runs = [subprocess.run([sys.executable, "-c", WARM_PROBE, unit], cwd=tree, capture_output=True,
+                           text=True, timeout=120,
+                           env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin",
+                                "SOVLINT_CACHE_DIR": str(tmp_path / "cache")}) for _ in range(2)]
+    assert all(run.returncode == 0 for run in runs), runs[0].stderr + runs[1].stderr
+    cold, warm = (json.loads(run.stdout.strip().splitlines()[-1]) for run in runs)
+    assert cold["code"] == warm["code"] == 1
+    assert [f["rule"] for f in warm["report"]["findings"]] == ["SOV002"]
+    assert warm["report"]["findings"] == cold["report"]["findings"]
+    assert "sovlint.terragrunt.unit" in cold["modules"]  # the first run did evaluate the unit
+    assert [m for m in NOT_WHEN_WARM if m in warm["modules"]] == []
 
 
 def test_user_policy_files_are_still_validated(tmp_path: Path) -> None:

@@ -13,19 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Union
 
+from sovlint.records import Record
 
-class _Node:
-    """Base of the nodes: pickles as ``(class, field values)``.
 
-    The pickling that ``dataclass(slots=True)`` generates looks the fields up
-    again for every node, which made reading a cached tree slower than parsing
-    it with tree-sitter.
-    """
+class _Node(Record):
+    """Base of the nodes (plain data: pickled as ``(class, field values)``)."""
 
-    __slots__: tuple[str, ...] = ()
-
-    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        return type(self), tuple(getattr(self, name) for name in self.__slots__)
+    __slots__ = ()
 
 
 @dataclass(frozen=True, slots=True)
