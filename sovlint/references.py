@@ -166,13 +166,21 @@ KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization
 
 
 def _yaml_mapping(data: bytes) -> dict[str, Any]:
-    import yaml
+    """The first document of a YAML file, if a mapping: read by the scan's YAML reader
+    (libyaml, depth and alias budgets: an alias bomb in a kustomization is refused, not
+    walked), the last file's kept for the next finder of the same file."""
+    if _LAST_YAML[0] != data:
+        from sovlint.parsers.yaml_marks import YamlError, load_documents
 
-    try:
-        document = yaml.safe_load(data)
-    except (yaml.YAMLError, RecursionError, ValueError):
-        return {}
-    return document if isinstance(document, dict) else {}
+        try:
+            document = next(iter(load_documents(data.decode("utf-8", "replace"))), None)
+        except YamlError:
+            document = None
+        _LAST_YAML[:] = [data, document if isinstance(document, dict) else {}]
+    return _LAST_YAML[1]  # type: ignore[no-any-return]
+
+
+_LAST_YAML: list[Any] = [None, {}]
 
 
 def _local(entry: object) -> bool:

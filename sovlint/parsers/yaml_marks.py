@@ -121,80 +121,126 @@ class _Builder:
         self.built: set[int] = set()  # collection nodes already built once (by id)
 
     def build(self, node: Any, depth: int = 0) -> Any:
-        import yaml
-
         if depth > MAX_DEPTH:
             raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", node.start_mark.line + 1, limit=True)
         self.nodes += 1
         if self.nodes > MAX_NODES:
             raise YamlError(f"more than {MAX_NODES:,} values in the file (the limit); not read",
                             node.start_mark.line + 1, limit=True)
-        if not isinstance(node, yaml.ScalarNode):
-            if id(node) in self.built:  # an alias: the anchored value again
-                self.expanding += 1
-                try:
-                    return self._build(node, depth)
-                finally:
-                    self.expanding -= 1
-            self.built.add(id(node))
+        if isinstance(node, _NODES.scalar):  # most values: no alias, no recursion
+            if self.expanding:
+                self._count_alias(node)
+            if node.tag == _STR_TAG:
+                return node.value
+            self._refuse_python_tag(node)
+            return _scalar(node)
+        if id(node) in self.built:  # an alias: the anchored value again
+            self.expanding += 1
+            try:
+                return self._build(node, depth)
+            finally:
+                self.expanding -= 1
+        self.built.add(id(node))
         return self._build(node, depth)
 
-    def _build(self, node: Any, depth: int) -> Any:
-        import yaml
+    def _count_alias(self, node: Any) -> None:
+        self.alias_nodes += 1
+        if self.alias_nodes > MAX_ALIAS_NODES:
+            raise YamlError(f"aliases expand to more than {MAX_ALIAS_NODES:,} values "
+                            "(an alias bomb); not read", node.start_mark.line + 1, limit=True)
 
-        if self.expanding:
-            self.alias_nodes += 1
-            if self.alias_nodes > MAX_ALIAS_NODES:
-                raise YamlError(f"aliases expand to more than {MAX_ALIAS_NODES:,} values "
-                                "(an alias bomb); not read", node.start_mark.line + 1, limit=True)
+    @staticmethod
+    def _refuse_python_tag(node: Any) -> None:
         if node.tag and node.tag.startswith(_PYTHON_TAG):
             raise YamlError(f"Python object tag {node.tag[len('tag:yaml.org,2002:'):]!r} is not allowed",
                             node.start_mark.line + 1)
-        if isinstance(node, yaml.ScalarNode):
-            return _scalar(node)
-        if isinstance(node, yaml.SequenceNode):
+
+    def _build(self, node: Any, depth: int) -> Any:
+        """A sequence or a mapping."""
+        if self.expanding:
+            self._count_alias(node)
+        self._refuse_python_tag(node)
+        build = self.build
+        if isinstance(node, _NODES.sequence):
             seq = LineList()
             seq.line = node.start_mark.line + 1
             seq.end_line = node.end_mark.line + 1
+            lines = seq.item_lines
             for item in node.value:
-                seq.append(self.build(item, depth + 1))
-                seq.item_lines.append(item.start_mark.line + 1)
+                seq.append(build(item, depth + 1))
+                lines.append(item.start_mark.line + 1)
             result: Any = seq
-        elif isinstance(node, yaml.MappingNode):
+        elif isinstance(node, _NODES.mapping):
             mapping = LineDict()
             mapping.line = node.start_mark.line + 1
             mapping.end_line = node.end_mark.line + 1
+            key_lines = mapping.key_lines
             for key_node, value_node in node.value:
                 if key_node.tag == "tag:yaml.org,2002:merge":
-                    merged = self.build(value_node, depth + 1)
+                    merged = build(value_node, depth + 1)
                     for source in merged if isinstance(merged, list) else [merged]:
                         if isinstance(source, dict):
                             for k, v in source.items():
                                 mapping.setdefault(k, v)
-                                mapping.key_lines.setdefault(k, key_node.start_mark.line + 1)
+                                key_lines.setdefault(k, key_node.start_mark.line + 1)
                     continue
-                key = self.build(key_node, depth + 1)
+                key = build(key_node, depth + 1)
                 if isinstance(key, (dict, list)):
                     key = str(key)
                 elif isinstance(key, Tagged):
                     key = f"{key.tag} {key.value}"
-                mapping[key] = self.build(value_node, depth + 1)
-                mapping.key_lines[key] = key_node.start_mark.line + 1
+                mapping[key] = build(value_node, depth + 1)
+                key_lines[key] = key_node.start_mark.line + 1
             result = mapping
         else:  # pragma: no cover - PyYAML has no other node kinds
             raise YamlError(f"unexpected YAML node {type(node).__name__}")
-        if node.tag and not node.tag.startswith("tag:yaml.org,2002:") and not isinstance(
-            node, yaml.ScalarNode
-        ):
+        if node.tag and not node.tag.startswith("tag:yaml.org,2002:"):
             return Tagged(node.tag, result)
         return result
 
 
-def _loader_class() -> Any:
-    import yaml
+_STR_TAG = "tag:yaml.org,2002:str"
 
-    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return base
+
+class _NodeKinds:
+    """PyYAML's node classes and the loader, bound on first use (PyYAML is imported then)."""
+
+    scalar: Any = None
+    sequence: Any = None
+    mapping: Any = None
+    loader: Any = None
+
+
+_NODES = _NodeKinds()
+#: Tags of plain scalars already resolved (a pure function of the text with SafeLoader's
+#: resolvers); short texts only, and a bounded number of them.
+_PLAIN_TAGS: dict[str, str] = {}
+_PLAIN_TAGS_MAX = 4096
+
+
+def _loader_class() -> Any:
+    if _NODES.loader is None:
+        import yaml
+
+        base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        scalar, resolve = yaml.ScalarNode, base.resolve
+
+        class Loader(base):  # type: ignore[valid-type,misc]
+            """SafeLoader (libyaml's when available) that remembers how plain scalars resolve."""
+
+            def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+                if kind is scalar and implicit[0] and not self.yaml_path_resolvers:
+                    tag = _PLAIN_TAGS.get(value)
+                    if tag is None:
+                        tag = resolve(self, kind, value, implicit)
+                        if len(value) <= 64 and len(_PLAIN_TAGS) < _PLAIN_TAGS_MAX:
+                            _PLAIN_TAGS[value] = tag
+                    return tag
+                return resolve(self, kind, value, implicit)
+
+        _NODES.scalar, _NODES.sequence, _NODES.mapping = yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode
+        _NODES.loader = Loader
+    return _NODES.loader
 
 
 def load_documents(text: str) -> Iterator[Any]:

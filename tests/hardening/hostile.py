@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import signal
 import subprocess
 import sys
 import time
@@ -134,11 +135,12 @@ def run_sovlint(tmp_path: Path, *args: str, cwd: Path | None = None, timeout: fl
     with open(out, "wb") as stdout, open(err, "wb") as stderr:
         start = time.monotonic()
         proc = subprocess.Popen(command, cwd=cwd or tmp_path, env=cli_env(tmp_path, extra_pythonpath),
-                                stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL)
+                                stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL,
+                                start_new_session=True)
         try:
             proc.wait(timeout)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)  # /usr/bin/time's child too, not only time itself
             proc.wait()
             pytest.fail(f"sovlint {' '.join(args)} ran longer than {timeout} s")
         seconds = time.monotonic() - start

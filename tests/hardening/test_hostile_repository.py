@@ -176,6 +176,25 @@ def test_millions_of_empty_documents_are_not_an_alias_bomb(tmp_path: Path) -> No
     assert ("SOV001", "main.tf") in {(f["rule"], f["path"]) for f in run.json()["findings"]}
 
 
+#: An alias bomb: lists of nine, nine levels deep (387 million values once expanded).
+ALIAS_BOMB = "".join(f"{c}: &{c} [{', '.join([f'*{p}' if p else '1'] * 9)}]\n"
+                     for p, c in zip(["", *"abcdefgh"], "abcdefghi"))
+
+
+def test_an_alias_bomb_in_a_kustomization_or_chart_is_refused_when_planning(tmp_path: Path) -> None:
+    """The scan plan reads kustomizations and charts for the directories they use: with the
+    same reader and budgets as the manifests (it once walked every expanded value)."""
+    write_tree(tmp_path, {"k/kustomization.yaml": ALIAS_BOMB + "resources: [*i]\n",
+                          "c/Chart.yaml": "apiVersion: v2\nname: c\nversion: 1.0.0\n" + ALIAS_BOMB
+                          + "dependencies: [*i]\n",
+                          "main.tf": 'resource "aws_s3_bucket" "o" {\n  region = "us-east-1"\n}\n'})
+    run = run_sovlint(tmp_path, "scan", ".", "--format", "json", "--no-cache", timeout=60)
+    assert run.code == 1 and "Traceback" not in run.stderr, run.stderr
+    (message,) = _sov900(run.json(), "k/kustomization.yaml")
+    assert "an alias bomb" in message
+    assert ("SOV001", "main.tf") in {(f["rule"], f["path"]) for f in run.json()["findings"]}
+
+
 def test_an_arm_template_with_a_bad_conversion_keeps_its_resources(tmp_path: Path) -> None:
     template = {
         "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
