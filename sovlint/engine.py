@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import functools
+import gc
 import hashlib
 import os
 import sys
@@ -27,7 +28,7 @@ from sovlint.model import RENDERED_ORIGIN, Finding, Resource, ScanError, Severit
 from sovlint.parse_cache import real_path
 from sovlint.policy.load import Policy
 from sovlint.references import ReferenceGraph
-from sovlint.units import UnitResult, WorkUnit
+from sovlint.units import Judgement, UnitResult, WorkUnit
 
 FILE_RESOURCE_TYPE = "sovlint::file"
 
@@ -462,15 +463,23 @@ def fetch_modules_of(units: Sequence[WorkUnit], results: Sequence[UnitResult],
             [ScanError(display_path(root), f"--fetch-modules: {why}") for root, why in failures])
 
 
+#: What a worker process needs to judge the resources of its units: the rules and the
+#: baseline's fingerprints (:class:`Judge`).
+Judging = tuple[Sequence[Policy], frozenset[str]]
+
+
 def collect(units: Sequence[WorkUnit], config: Config, jobs: int,
             progress: Progress | None = None,
-            consume: Callable[[WorkUnit, UnitResult], None] | None = None) -> list[UnitResult]:
+            consume: Callable[[WorkUnit, UnitResult], None] | None = None,
+            judging: Judging | None = None) -> list[UnitResult]:
     """Run every unit, in worker processes when ``jobs`` > 1, reporting ``progress``.
 
     Each result goes to ``consume`` as soon as it is ready (in any order, and
     not kept); without ``consume`` the results are returned in unit order.
     Renderers (kustomize, helm, bicep) are external programs: up to ``jobs``
     of them run at once in threads of this process, alongside the other units.
+    With ``judging``, a worker process also judges its units' resources
+    (``UnitResult.judgement``): this process then only keeps the results.
     """
     total = len(units)
     kept: list[UnitResult | None] = [None] * total if consume is None else []
@@ -499,12 +508,15 @@ def collect(units: Sequence[WorkUnit], config: Config, jobs: int,
     if jobs > 1 and len(others) >= UNITS_PER_WORKER * jobs:
         import multiprocessing
 
+        if judging is not None:
+            Judge.ready()
+        gc.freeze()  # the workers' collector never walks what they inherit (no copy of its pages)
         context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
         pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context)
         chosen = [units[i] for i in others]
         for batch in plan_batches(chosen, jobs):  # submitted (workers started) before any thread
             indexes = [others[i] for i in batch]
-            futures[pool.submit(_run_batch, [units[i] for i in indexes], config)] = indexes
+            futures[pool.submit(_run_batch, [units[i] for i in indexes], config, judging)] = indexes
     threads = cf.ThreadPoolExecutor(max_workers=max(jobs, 1)) if rendered else None
     try:
         for index in rendered:
@@ -519,6 +531,7 @@ def collect(units: Sequence[WorkUnit], config: Config, jobs: int,
     finally:
         if pool is not None:
             pool.shutdown()
+            gc.unfreeze()
         if threads is not None:
             threads.shutdown()
     return [r if r is not None else UnitResult() for r in kept]
@@ -542,15 +555,24 @@ UNITS_PER_WORKER = 2
 RENDERED = frozenset({HELM_CHART, KUSTOMIZATION, BICEP})
 
 
-def _run_batch(units: Sequence[WorkUnit], config: Config) -> list[UnitResult]:
-    """Run units one after the other in one worker (they share the modules it has read)."""
-    return [run_unit(unit, config) for unit in units]
+def _run_batch(units: Sequence[WorkUnit], config: Config, judging: Judging | None = None) -> list[UnitResult]:
+    """Run units one after the other in one worker (they share the modules it has read),
+    with ``judging`` judging the resources of each (its parse failures are judged where they
+    are kept: the same failure may come from several units)."""
+    results = [run_unit(unit, config) for unit in units]
+    if judging is not None:
+        judge = Judge(config, *judging)
+        for result in results:
+            result.judgement = judge.judge(result.resources)
+    return results
 
 
 def plan_batches(units: Sequence[WorkUnit], jobs: int) -> list[list[int]]:
     """Unit indexes in batches, one per task: Terraform roots that probably call the same
-    modules (same top folders) stay together so that a worker reads each module once;
-    batches are filled largest first and sized so that every worker gets several."""
+    modules (same top folders) stay together so that a worker reads each module once, and
+    so do the manifests of one folder (each reads its folder's manifest set: StorageClasses,
+    sibling templates); batches are filled largest first and sized so that every worker
+    gets several."""
     sizes = [max(len(u.reported), 1) for u in units]
     target = max(sum(sizes) // (jobs * 4), 1)
     paths = [os.path.abspath(u.path).split(os.sep) for u in units]
@@ -560,7 +582,7 @@ def plan_batches(units: Sequence[WorkUnit], jobs: int) -> list[list[int]]:
         groups = {}
         for index, parts in enumerate(paths):
             if units[index].kind != TERRAFORM:
-                key = f"#{index}"  # manifests share nothing: their own group
+                key = "#" + os.path.dirname(units[index].path)  # a folder's manifest set
             else:
                 key = os.sep.join(parts[len(common):len(common) + depth])
             groups.setdefault(key, []).append(index)
@@ -617,29 +639,38 @@ def evaluate_all(policies: Sequence[Policy], resources: Sequence[Resource],
     ``broken`` holds the rules that crashed already (they are not run again);
     a scan shares it between its batches of resources.
     """
+    findings, errors = evaluate_indexed(policies, resources, config, broken)
+    return [f for _, f in findings], [e for _, _, e in errors]
+
+
+def evaluate_indexed(policies: Sequence[Policy], resources: Sequence[Resource], config: Config,
+                     broken: set[str] | None = None) -> tuple[list[tuple[int, Finding]],
+                                                              list[tuple[int, str, ScanError]]]:
+    """:func:`evaluate_all`, each finding with the index of its resource, each error with
+    that index and the id of the rule that failed."""
     from sovlint.policy.evaluate import cannot_match, evaluate, match_prefilter, resource_view
 
     settings = {"allowed_countries_personal": list(config.allowed_countries_personal),
                 "profile": config.profile}
-    findings: list[Finding] = []
-    errors: list[ScanError] = []
+    findings: list[tuple[int, Finding]] = []
+    errors: list[tuple[int, str, ScanError]] = []
     broken = set() if broken is None else broken
     prefiltered = [(policy, match_prefilter(policy)) for policy in policies]
-    for resource in resources:
+    for index, resource in enumerate(resources):
         view = resource_view(resource, settings)
         for policy, prefilter in prefiltered:
             if policy.id in broken or (prefilter and cannot_match(prefilter, view)):
                 continue
             try:
-                findings.extend(evaluate(policy, resource, view))
+                findings.extend((index, f) for f in evaluate(policy, resource, view))
             except Exception as exc:  # report the rule, keep going
                 if config.debug:
                     sys.stderr.write(f"sovlint: rule {policy.id} failed on {resource.address}\n"
                                      + _trace())
                 broken.add(policy.id)
-                errors.append(ScanError(policy.source_file,
-                                        f"rule {policy.id} failed on {resource.address}: "
-                                        f"{type(exc).__name__}: {exc}", policy.line))
+                errors.append((index, policy.id, ScanError(policy.source_file,
+                                                           f"rule {policy.id} failed on {resource.address}: "
+                                                           f"{type(exc).__name__}: {exc}", policy.line)))
     return findings, errors
 
 
@@ -718,12 +749,19 @@ def scan(paths: Sequence[Path], config: Config, explicit_files: bool = False,
             terraform_modules.update(r.source.path for r in raw)
         # a parse failure of a file that is not reported (a module outside the scanned
         # paths, a sibling of a single file) is not this run's business
-        reviewer.add([r for r in raw if r.source.path in reported_files or r.source.path in terraform_modules
-                      or (r.resource_type == FILE_RESOURCE_TYPE
-                          and r.source.path.endswith((".tfvars", ".tfvars.json")))],
-                     result.errors)
+        def wanted(r: Resource) -> bool:
+            return (r.source.path in reported_files or r.source.path in terraform_modules
+                    or (r.resource_type == FILE_RESOURCE_TYPE
+                        and r.source.path.endswith((".tfvars", ".tfvars.json"))))
 
-    collect(plan.units, config, worker_count(config.jobs), progress, review_unit)
+        if result.judgement is None:
+            reviewer.add([r for r in raw if wanted(r)], result.errors)
+            return
+        reviewer.add([r for r in raw[len(result.resources):] if wanted(r)], result.errors)
+        reviewer.keep(result.judgement, wanted)
+
+    collect(plan.units, config, worker_count(config.jobs), progress, review_unit,
+            (reviewer.policies, reviewer.baseline))
     if to_fetch:
         again, fetch_errors = fetch_modules_of([u for u, _ in to_fetch], [r for _, r in to_fetch], config)
         reviewer.add([], fetch_errors)
@@ -757,37 +795,81 @@ def _in_terraform_modules(path: str) -> bool:
     return "/.terraform/modules/" in "/" + path.replace(os.sep, "/")
 
 
-class Reviewer:
-    """The second half of the pipeline, a batch of resources at a time: resolve -> evaluate
-    -> suppress, into a :class:`~sovlint.results.ResultStore` (deduplicated, on disk).
+class Judge:
+    """The part of the review that needs nothing but the resources of one unit: resolve ->
+    evaluate -> ways out -> suppressions. It runs where the unit ran (a worker process, with
+    ``--jobs``), so that the process that keeps the results does not do it all alone."""
 
-    Every input format ends here with its normalised resources: the work
-    units of ``scan`` as they finish, or the live review of ``sovlint aws``.
-    """
-
-    def __init__(self, config: Config, policies: Sequence[Policy],
-                 canonical: Callable[[str], str] | None = None) -> None:
+    def __init__(self, config: Config, policies: Sequence[Policy], baseline: frozenset[str]) -> None:
         from sovlint.remediation import load_alternatives
         from sovlint.resolve import DataClassSettings
-        from sovlint.results import ResultStore
-        from sovlint.suppress import SuppressionPolicy, read_baseline
+        from sovlint.suppress import SuppressionPolicy
 
         self.config = config
         self.policies = list(policies)
+        self.baseline = baseline
         self.catalog = cached_catalog(config.catalog)
         self.settings = DataClassSettings(default=config.default_data_class,
                                           synonyms=config.data_class_synonyms,
                                           paths=config.data_class_paths)
         self.suppression = SuppressionPolicy(inline=config.inline_suppressions,
                                              require_reason=config.require_reason)
+        self.alternatives = load_alternatives()
+        self.broken: set[str] = set()  # rules that crashed in this process: not run again
+
+    @staticmethod
+    def ready() -> None:
+        """Import and load what judging reads, so that worker processes forked afterwards
+        find it done instead of each doing it again."""
+        from sovlint import remediation, suppress  # noqa: F401
+        from sovlint.policy import evaluate  # noqa: F401
+        from sovlint.resolve import category_map
+
+        category_map()
+
+    def judge(self, raw: Sequence[Resource]) -> Judgement:
+        """The resources resolved (a parse failure's as it is), their findings and failed rules."""
+        from sovlint.remediation import attach_remediation
+        from sovlint.resolve import resolve_resource
+        from sovlint.suppress import apply_suppressions
+
+        resolved = [r if r.resource_type == FILE_RESOURCE_TYPE else
+                    resolve_resource(r, self.catalog, self.settings) for r in raw]
+        indexed, errors = evaluate_indexed(self.policies, resolved, self.config, self.broken)
+        findings = attach_remediation([f for _, f in indexed], resolved, self.catalog,
+                                      self.config.profile, self.alternatives)
+        by_address = {(r.source.path, r.address): r for r in resolved}
+        findings = apply_suppressions(findings, by_address, self.suppression, self.baseline)
+        return Judgement(resolved, [(i, f) for (i, _), f in zip(indexed, findings)], errors)
+
+
+class Reviewer:
+    """The second half of the pipeline, a batch of resources at a time: resolve -> evaluate
+    -> suppress (a :class:`Judge`), into a :class:`~sovlint.results.ResultStore`
+    (deduplicated, on disk).
+
+    Every input format ends here with its normalised resources: the work
+    units of ``scan`` as they finish (judged already when a worker process ran
+    them), or the live review of ``sovlint aws``.
+    """
+
+    def __init__(self, config: Config, policies: Sequence[Policy],
+                 canonical: Callable[[str], str] | None = None) -> None:
+        from sovlint.results import ResultStore
+        from sovlint.suppress import read_baseline
+
+        self.config = config
+        self.policies = list(policies)
         self.baseline: frozenset[str] = frozenset()
         stale: str | None = None
         if config.baseline:
             self.baseline, stale = read_baseline(Path(config.baseline))
-        self.alternatives = load_alternatives()
+        self.judge = Judge(config, policies, self.baseline)
         self.store = ResultStore(canonical)
-        self._broken: set[str] = set()
         self._failures: set[tuple[str, int | None, str]] = set()
+        #: rules that failed, reported once: their later findings are not kept either (as
+        #: when one process judges everything: a rule that failed is not run again)
+        self._broken: set[str] = set()
         #: every finding of a Kubernetes manifest, as a repeat would read (a digest of it)
         self._plain: set[bytes] = set()
         self._rendered: list[tuple[Finding, dict[str, Any]]] = []  # findings of rendered objects
@@ -796,41 +878,48 @@ class Reviewer:
 
     def add(self, raw: Iterable[Resource], errors: Iterable[ScanError]) -> None:
         """Review some resources (each kept once however often it comes) and errors."""
-        from sovlint.remediation import attach_remediation
-        from sovlint.resolve import resolve_resource
-        from sovlint.suppress import apply_suppressions
-
         for error in errors:
             self.store.add_error(error)
-        fresh: list[Resource] = []
-        for resource in raw:
-            if resource.resource_type == FILE_RESOURCE_TYPE:
-                key = (resource.source.path, resource.source.line,
-                       str(resource.attributes.get("parse_error")))
-                if key not in self._failures:
-                    self._failures.add(key)
-                    fresh.append(resource)
+        fresh = [r for r in raw if r.resource_type != FILE_RESOURCE_TYPE or self._failure_key(r)
+                 not in self._failures]
+        if fresh:
+            self.keep(self.judge.judge(fresh))
+
+    @staticmethod
+    def _failure_key(resource: Resource) -> tuple[str, int | None, str]:
+        return (resource.source.path, resource.source.line, str(resource.attributes.get("parse_error")))
+
+    def keep(self, judgement: Judgement, wanted: Callable[[Resource], bool] | None = None) -> None:
+        """Keep what a judge decided: the ``wanted`` resources (a parse failure once), their
+        findings, and each rule that failed (once a scan)."""
+        kept: set[int] = set()
+        for index, resource in enumerate(judgement.resources):
+            if wanted is not None and not wanted(resource):
                 continue
-            resolved = resolve_resource(resource, self.catalog, self.settings)
-            self.store.add_resource(resolved)  # a resource reached twice is listed once
-            fresh.append(resolved)
-        if not fresh:
-            return
-        findings, rule_errors = evaluate_all(self.policies, fresh, self.config, self._broken)
-        for error in rule_errors:
-            self.store.add_error(error)
-        findings = attach_remediation(findings, fresh, self.catalog, self.config.profile,
-                                      self.alternatives)
-        by_address = {(r.source.path, r.address): r for r in fresh}
-        for finding in apply_suppressions(findings, by_address, self.suppression, self.baseline):
-            owner = by_address.get((finding.source.path, finding.address or ""))
-            origin = owner.attributes.get(RENDERED_ORIGIN) if owner is not None else None
+            if resource.resource_type == FILE_RESOURCE_TYPE:
+                key = self._failure_key(resource)
+                if key in self._failures:
+                    continue
+                self._failures.add(key)
+            else:
+                self.store.add_resource(resource)  # a resource reached twice is listed once
+            kept.add(index)
+        for index, finding in judgement.findings:
+            if index not in kept or finding.rule in self._broken:
+                continue
+            owner = judgement.resources[index]
+            origin = owner.attributes.get(RENDERED_ORIGIN)
             if isinstance(origin, dict):  # decided once every plain manifest is reviewed
                 self._rendered.append((finding, origin))
                 continue
-            if owner is not None and owner.input_format == KUBERNETES:  # what overlays repeat
+            if owner.input_format == KUBERNETES:  # what overlays repeat
                 self._plain.add(_repeat_key(finding.rule, finding.source.path, finding.address, finding))
             self.store.add_finding(finding)
+        # a rule that failed, also on a resource not reported (a worker then stops running it)
+        for _, rule, error in judgement.errors:  # after its findings: those came first
+            if rule not in self._broken:
+                self._broken.add(rule)
+                self.store.add_error(error)
 
     def result(self, sources: Sequence[str]) -> ScanResult:
         """Everything reviewed, in report order. A finding of a rendered kustomization that

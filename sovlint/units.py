@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sovlint.model import Resource, ScanError
+from sovlint.model import Finding, Resource, ScanError
 
 if TYPE_CHECKING:
     from sovlint.normalise.kubernetes_index import ScanIndex
@@ -28,9 +28,21 @@ class WorkUnit:
 
 
 @dataclass
+class Judgement:
+    """What the review decided about a unit's resources, where the unit ran (a worker
+    process): the resources resolved (in the unit's order), then each finding and each rule
+    that failed (its id and error) with the index of its resource there."""
+
+    resources: list[Resource] = field(default_factory=list)
+    findings: list[tuple[int, Finding]] = field(default_factory=list)
+    errors: list[tuple[int, str, ScanError]] = field(default_factory=list)
+
+
+@dataclass
 class UnitResult:
     """What one work unit yields (picklable, for worker processes and the cache)."""
 
     resources: list[Resource] = field(default_factory=list)
     failures: list[tuple[str, int | None, str]] = field(default_factory=list)  # SOV900
     errors: list[ScanError] = field(default_factory=list)
+    judgement: Judgement | None = None  # made by a worker process (never cached)

@@ -83,19 +83,21 @@ def resource_dict(resource: Resource) -> dict[str, Any]:
 
 def document(result: ScanResult) -> dict[str, Any]:
     """The whole JSON document as Python data."""
-    by_severity = Counter(f.severity.label for f in result.findings if not f.suppressed)
+    findings = list(result.findings)  # read back from the scan's store once, not per figure
+    by_severity = Counter(f.severity.label for f in findings if not f.suppressed)
+    resources = [resource_dict(r) for r in result.resources]
     return {
         "schema_version": 1,
         "tool": {"name": "sovlint", "version": __version__},
         "profile": result.profile,
-        "findings": [finding_dict(f) for f in result.findings],
-        "resources": [resource_dict(r) for r in result.resources],
+        "findings": [finding_dict(f) for f in findings],
+        "resources": resources,
         "errors": [{"path": e.path, "line": e.line, "message": e.message} for e in result.errors],
         "summary": {
             "files": len(result.files),
-            "resources": len(result.resources),
-            "findings": sum(1 for f in result.findings if not f.suppressed),
-            "suppressed": sum(1 for f in result.findings if f.suppressed),
+            "resources": len(resources),
+            "findings": sum(1 for f in findings if not f.suppressed),
+            "suppressed": sum(1 for f in findings if f.suppressed),
             "by_severity": dict(sorted(by_severity.items())),
         },
     }
