@@ -158,8 +158,10 @@ def _run_unit(unit: WorkUnit, config: Config) -> UnitResult:
     normalise = _format_normalisers().get(unit.kind)
     if normalise is None:
         return result
-    from sovlint.parse_cache import cached_unit
+    from sovlint.parse_cache import cached_unit, disk_cache_on
 
+    if not disk_cache_on():  # --no-cache: no key to make (real paths, renderer versions)
+        return normalise(unit, config)
     if unit.kind in (HELM_CHART, KUSTOMIZATION):  # rendered by the user's tools
         from sovlint.normalise.renderers import render_inputs, renderer_tools
 
@@ -510,6 +512,10 @@ def collect(units: Sequence[WorkUnit], config: Config, jobs: int,
 
         if judging is not None:
             Judge.ready()
+        if any(units[i].kind == KUBERNETES for i in others):
+            from sovlint.normalise.kubernetes_signals import load_tables
+
+            load_tables()  # the manifests' data tables, read before the workers are forked
         gc.freeze()  # the workers' collector never walks what they inherit (no copy of its pages)
         context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
         pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context)

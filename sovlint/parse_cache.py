@@ -53,6 +53,11 @@ def configure(disk: bool) -> None:
     _real_paths_this_scan.clear()
 
 
+def disk_cache_on() -> bool:
+    """Whether this scan reads and writes the disk cache (not ``--no-cache``)."""
+    return _settings["disk"]
+
+
 def real_path(path: str | os.PathLike[str]) -> str:
     """``os.path.realpath``, computed once per path in a scan (the tree does not change meanwhile)."""
     key = os.fspath(path)

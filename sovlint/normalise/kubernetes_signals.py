@@ -79,6 +79,14 @@ def _registries() -> dict[str, Any]:
     return load_shipped_yaml("registries.yaml") or {}
 
 
+def load_tables() -> None:
+    """Load every data table the Kubernetes normaliser reads (once per process): called
+    before worker processes are forked, so that each does not load them again."""
+    from sovlint.normalise.saas import saas_endpoints
+
+    _signals(), _registries(), controllers(), _type_tables(), _cloud_object_tags(), saas_endpoints()
+
+
 def provider_for_provisioner(provisioner: str) -> str | None:
     """The catalog provider of a StorageClass provisioner or CSI driver name."""
     for entry in _signals().get("storage_provisioners") or ():
@@ -252,14 +260,19 @@ def is_cluster_object(api_version: str, kind: str, annotations: Mapping[str, Any
     local = (_signals().get("local_config_annotation") or {}).get("annotation")
     if local and local in annotations and str(annotations[local]).lower() != "false":
         return False
-    group = _api_group(api_version)
+    return not _tool_configuration(_api_group(api_version), kind)
+
+
+@functools.lru_cache(maxsize=1024)
+def _tool_configuration(group: str, kind: str) -> bool:
+    """Whether the data lists objects of this API group and kind as not sent to a cluster."""
     for entry in _signals().get("not_cluster_objects") or ():
         if not fnmatch.fnmatchcase(group, str(entry.get("api_group", ""))):
             continue
         kinds = entry.get("kinds")
         if not kinds or kind in kinds:
-            return False
-    return True
+            return True
+    return False
 
 
 def image_registry_host(image: str) -> str:
@@ -273,7 +286,11 @@ def image_registry_host(image: str) -> str:
 
 def registry_of(image: str) -> Registry | None:
     """Who runs the registry of ``image``; ``None`` for a registry the data does not know."""
-    host = image_registry_host(image)
+    return _registry_at(image_registry_host(image))
+
+
+@functools.lru_cache(maxsize=1024)
+def _registry_at(host: str) -> Registry | None:
     for entry in _registries().get("registries") or ():
         if any(fnmatch.fnmatchcase(host, str(p).lower()) for p in entry.get("hosts") or ()):
             return Registry(host=host, vendor=str(entry.get("vendor", "")),

@@ -124,13 +124,18 @@ def download_spans(text: str) -> list[tuple[int, int]]:
 
 def endpoint_for(host: str, path: str = "") -> SaasEndpoint | None:
     """The endpoint entry that a host (and URL path) designates, if any."""
-    for entry in saas_endpoints():
-        if not any(fnmatch.fnmatchcase(host, pattern) for pattern in entry.hosts):
-            continue
+    for entry in _entries_at(host):
         if entry.paths and not any(path.startswith(p) for p in entry.paths):
             continue
         return entry
     return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _entries_at(host: str) -> tuple[SaasEndpoint, ...]:
+    """The endpoint entries whose host patterns match ``host``, in the data's order."""
+    return tuple(entry for entry in saas_endpoints()
+                 if any(fnmatch.fnmatchcase(host, pattern) for pattern in entry.hosts))
 
 
 def endpoints_in(values: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
