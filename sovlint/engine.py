@@ -556,6 +556,8 @@ def worker_count(jobs: int) -> int:
 
 #: Fewest units per worker for worker processes to start (below it one process is quicker).
 UNITS_PER_WORKER = 2
+#: Files a batch of work units holds at most (a group of roots sharing modules may hold more).
+MAX_BATCH = 256
 
 #: Units whose work is an external renderer's (run in threads, ``jobs`` at a time).
 RENDERED = frozenset({HELM_CHART, KUSTOMIZATION, BICEP})
@@ -570,6 +572,7 @@ def _run_batch(units: Sequence[WorkUnit], config: Config, judging: Judging | Non
         judge = Judge(config, *judging)
         for result in results:
             result.judgement = judge.judge(result.resources)
+            result.resources = []  # the judgement holds them (resolved): not sent twice
     return results
 
 
@@ -580,7 +583,8 @@ def plan_batches(units: Sequence[WorkUnit], jobs: int) -> list[list[int]]:
     sibling templates); batches are filled largest first and sized so that every worker
     gets several."""
     sizes = [max(len(u.reported), 1) for u in units]
-    target = max(sum(sizes) // (jobs * 4), 1)
+    #: a batch's results come back at once: at most MAX_BATCH files' worth unless one group is larger
+    target = max(min(sum(sizes) // (jobs * 4), MAX_BATCH), 1)
     paths = [os.path.abspath(u.path).split(os.sep) for u in units]
     common = os.path.commonpath([os.path.abspath(u.path) for u in units]).split(os.sep)
     groups: dict[str, list[int]] = {}
@@ -746,9 +750,9 @@ def scan(paths: Sequence[Path], config: Config, explicit_files: bool = False,
                 if error.message.startswith("Traceback"):
                     message = next((m for _, _, m in result.failures), "internal error")
                     sys.stderr.write(f"sovlint: {unit.path}: {message}\n{error.message}")
-        raw = list(result.resources)
-        for path, line, message in result.failures:
-            raw.append(_failure_resource(path, line, message))
+        failures = [_failure_resource(path, line, message) for path, line, message in result.failures]
+        judged = result.judgement
+        raw = [*(result.resources if judged is None else judged.resources), *failures]
         if not explicit_files:  # remote modules `terraform init` fetched belong to the scanned code
             terraform_modules.update(r.source.path for r in raw if _in_terraform_modules(r.source.path))
         if unit.kind == TERRAGRUNT:  # a unit's findings are at the module's files, wherever they are
@@ -760,14 +764,16 @@ def scan(paths: Sequence[Path], config: Config, explicit_files: bool = False,
                     or (r.resource_type == FILE_RESOURCE_TYPE
                         and r.source.path.endswith((".tfvars", ".tfvars.json"))))
 
-        if result.judgement is None:
+        if judged is None:
             reviewer.add([r for r in raw if wanted(r)], result.errors)
             return
-        reviewer.add([r for r in raw[len(result.resources):] if wanted(r)], result.errors)
-        reviewer.keep(result.judgement, wanted)
+        reviewer.add([r for r in failures if wanted(r)], result.errors)
+        reviewer.keep(judged, wanted)
 
+    # with --fetch-modules the resources of a root decide whether it is evaluated again: the
+    # workers then leave the judging to this process
     collect(plan.units, config, worker_count(config.jobs), progress, review_unit,
-            (reviewer.policies, reviewer.baseline))
+            None if config.fetch_modules else (reviewer.policies, reviewer.baseline))
     if to_fetch:
         again, fetch_errors = fetch_modules_of([u for u, _ in to_fetch], [r for _, r in to_fetch], config)
         reviewer.add([], fetch_errors)
