@@ -532,8 +532,10 @@ def collect(units: Sequence[WorkUnit], config: Config, jobs: int,
             for index in others:
                 done(index, run_unit(units[index], config))
         for future in cf.as_completed(futures):
-            for index, result in zip(futures[future], future.result()):
+            indexes = futures.pop(future)  # its results are let go once reviewed
+            for index, result in zip(indexes, future.result()):
                 done(index, result)
+            del future
     finally:
         if pool is not None:
             pool.shutdown()
