@@ -512,10 +512,9 @@ def collect(units: Sequence[WorkUnit], config: Config, jobs: int,
 
         if judging is not None:
             Judge.ready()
-        if any(units[i].kind == KUBERNETES for i in others):
-            from sovlint.normalise.kubernetes_signals import load_tables
+        from sovlint.normalise.formats import load_tables
 
-            load_tables()  # the manifests' data tables, read before the workers are forked
+        load_tables({units[i].kind for i in others})  # read once, before the workers fork
         gc.freeze()  # the workers' collector never walks what they inherit (no copy of its pages)
         context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
         pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context)
@@ -652,20 +651,20 @@ def evaluate_all(policies: Sequence[Policy], resources: Sequence[Resource],
     a scan shares it between its batches of resources.
     """
     findings, errors = evaluate_indexed(policies, resources, config, broken)
-    return [f for _, f in findings], [e for _, _, e in errors]
+    return [f for _, f in findings], [e for _, e in errors]
 
 
 def evaluate_indexed(policies: Sequence[Policy], resources: Sequence[Resource], config: Config,
                      broken: set[str] | None = None) -> tuple[list[tuple[int, Finding]],
-                                                              list[tuple[int, str, ScanError]]]:
+                                                              list[tuple[str, ScanError]]]:
     """:func:`evaluate_all`, each finding with the index of its resource, each error with
-    that index and the id of the rule that failed."""
+    the id of the rule that failed."""
     from sovlint.policy.evaluate import cannot_match, evaluate, match_prefilter, resource_view
 
     settings = {"allowed_countries_personal": list(config.allowed_countries_personal),
                 "profile": config.profile}
     findings: list[tuple[int, Finding]] = []
-    errors: list[tuple[int, str, ScanError]] = []
+    errors: list[tuple[str, ScanError]] = []
     broken = set() if broken is None else broken
     prefiltered = [(policy, match_prefilter(policy)) for policy in policies]
     for index, resource in enumerate(resources):
@@ -680,9 +679,9 @@ def evaluate_indexed(policies: Sequence[Policy], resources: Sequence[Resource], 
                     sys.stderr.write(f"sovlint: rule {policy.id} failed on {resource.address}\n"
                                      + _trace())
                 broken.add(policy.id)
-                errors.append((index, policy.id, ScanError(policy.source_file,
-                                                           f"rule {policy.id} failed on {resource.address}: "
-                                                           f"{type(exc).__name__}: {exc}", policy.line)))
+                errors.append((policy.id, ScanError(policy.source_file,
+                                                    f"rule {policy.id} failed on {resource.address}: "
+                                                    f"{type(exc).__name__}: {exc}", policy.line)))
     return findings, errors
 
 
@@ -835,7 +834,6 @@ class Judge:
     def ready() -> None:
         """Import and load what judging reads, so that worker processes forked afterwards
         find it done instead of each doing it again."""
-        from sovlint import remediation, suppress  # noqa: F401
         from sovlint.policy import evaluate  # noqa: F401
         from sovlint.resolve import category_map
 
@@ -930,7 +928,7 @@ class Reviewer:
                 self._plain.add(_repeat_key(finding.rule, finding.source.path, finding.address, finding))
             self.store.add_finding(finding)
         # a rule that failed, also on a resource not reported (a worker then stops running it)
-        for _, rule, error in judgement.errors:  # after its findings: those came first
+        for rule, error in judgement.errors:  # after its findings: those came first
             if rule not in self._broken:
                 self._broken.add(rule)
                 self.store.add_error(error)

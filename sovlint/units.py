@@ -30,12 +30,12 @@ class WorkUnit:
 @dataclass
 class Judgement:
     """What the review decided about a unit's resources, where the unit ran (a worker
-    process): the resources resolved (in the unit's order), then each finding and each rule
-    that failed (its id and error) with the index of its resource there."""
+    process): the resources resolved (in the unit's order), each finding with the index of
+    its resource there, and each rule that failed (its id and error)."""
 
     resources: list[Resource] = field(default_factory=list)
     findings: list[tuple[int, Finding]] = field(default_factory=list)
-    errors: list[tuple[int, str, ScanError]] = field(default_factory=list)
+    errors: list[tuple[str, ScanError]] = field(default_factory=list)
 
 
 @dataclass

@@ -2,8 +2,8 @@
 
 Every HCL backend (python-hcl2 today, tree-sitter-hcl as the ``fast`` extra)
 produces these frozen nodes; the Terraform evaluator and normaliser only ever
-see them. They are plain data (picklable) so that parsed files can be cached and
-sent between worker processes.
+see them. They are plain data (records, pickled as constructor calls) so that
+parsed files can be cached and sent between worker processes.
 
 Lines are 1-based. Every expression node carries the line it starts on.
 """
@@ -16,14 +16,8 @@ from typing import Any, Callable, Union
 from sovlint.records import Record
 
 
-class _Node(Record):
-    """Base of the nodes (plain data: pickled as ``(class, field values)``)."""
-
-    __slots__ = ()
-
-
 @dataclass(frozen=True, slots=True)
-class Literal(_Node):
+class Literal(Record):
     """A number, bool, null, or a string with no interpolation."""
 
     value: str | int | float | bool | None
@@ -31,7 +25,7 @@ class Literal(_Node):
 
 
 @dataclass(frozen=True, slots=True)
-class Template(_Node):
+class Template(Record):
     """A quoted string or heredoc with interpolations/directives.
 
     ``parts`` holds plain strings and expressions, in order; ``%{if}`` and
@@ -43,7 +37,7 @@ class Template(_Node):
 
 
 @dataclass(frozen=True, slots=True)
-class TemplateIf(_Node):
+class TemplateIf(Record):
     """``%{ if cond }then%{ else }else%{ endif }`` inside a template."""
 
     cond: "Expr"
@@ -53,7 +47,7 @@ class TemplateIf(_Node):
 
 
 @dataclass(frozen=True, slots=True)
-class TemplateFor(_Node):
+class TemplateFor(Record):
     """``%{ for k, v in coll }body%{ endfor }`` inside a template."""
 
     key_var: str | None
@@ -64,7 +58,7 @@ class TemplateFor(_Node):
 
 
 @dataclass(frozen=True, slots=True)
-class Variable(_Node):
+class Variable(Record):
     """A bare name: ``var``, ``local``, ``aws_s3_bucket``, ``each``, a for-variable."""
 
     name: str
@@ -72,7 +66,7 @@ class Variable(_Node):
 
 
 @dataclass(frozen=True, slots=True)
-class GetAttr(_Node):
+class GetAttr(Record):
     """``obj.name``."""
 
     obj: "Expr"
@@ -81,7 +75,7 @@ class GetAttr(_Node):
 
 
 @dataclass(frozen=True, slots=True)
-class Index(_Node):
+class Index(Record):
     """``obj[key]`` (also the legacy ``obj.0``)."""
 
     obj: "Expr"
@@ -90,7 +84,7 @@ class Index(_Node):
 
 
 @dataclass(frozen=True, slots=True)
-class Splat(_Node):
+class Splat(Record):
     """``obj[*].a.b`` (full) or ``obj.*.a`` (attribute-only); ``each`` applies to every element."""
 
     obj: "Expr"
@@ -100,7 +94,7 @@ class Splat(_Node):
 
 
 @dataclass(frozen=True, slots=True)
-class Call(_Node):
+class Call(Record):
     """A function call; ``expand_final`` is the ``...`` after the last argument."""
 
     name: str
@@ -110,7 +104,7 @@ class Call(_Node):
 
 
 @dataclass(frozen=True, slots=True)
-class Conditional(_Node):
+class Conditional(Record):
     """``cond ? then : else_``."""
 
     cond: "Expr"
@@ -120,7 +114,7 @@ class Conditional(_Node):
 
 
 @dataclass(frozen=True, slots=True)
-class BinaryOp(_Node):
+class BinaryOp(Record):
     """``left op right`` with op one of ``+ - * / % == != < <= > >= && ||``."""
 
     op: str
@@ -130,7 +124,7 @@ class BinaryOp(_Node):
 
 
 @dataclass(frozen=True, slots=True)
-class UnaryOp(_Node):
+class UnaryOp(Record):
     """``-x`` or ``!x``."""
 
     op: str
@@ -139,7 +133,7 @@ class UnaryOp(_Node):
 
 
 @dataclass(frozen=True, slots=True)
-class TupleExpr(_Node):
+class TupleExpr(Record):
     """``[a, b, c]``."""
 
     items: tuple["Expr", ...]
@@ -147,7 +141,7 @@ class TupleExpr(_Node):
 
 
 @dataclass(frozen=True, slots=True)
-class ObjectExpr(_Node):
+class ObjectExpr(Record):
     """``{ key = value, ... }``; a bare-identifier key is a ``Literal`` string."""
 
     items: tuple[tuple["Expr", "Expr"], ...]
@@ -155,7 +149,7 @@ class ObjectExpr(_Node):
 
 
 @dataclass(frozen=True, slots=True)
-class ForExpr(_Node):
+class ForExpr(Record):
     """``[for k, v in coll : value if cond]`` or ``{for k, v in coll : key => value...}``."""
 
     key_var: str | None
@@ -169,7 +163,7 @@ class ForExpr(_Node):
 
 
 @dataclass(frozen=True, slots=True)
-class Parens(_Node):
+class Parens(Record):
     """``(expr)``; kept so that rendering round-trips."""
 
     expr: "Expr"
@@ -204,7 +198,7 @@ UNREADABLE_CALL = "sovlint::unreadable"
 DeferredSource = tuple[Callable[[str, int], Expr], str, int]
 
 
-class Attribute(_Node):
+class Attribute(Record):
     """``name = expr`` inside a body.
 
     A backend may give the expression's source instead of its tree
@@ -268,7 +262,7 @@ class Attribute(_Node):
 DeferredBody = tuple[Callable[[str, int], "Body"], str, int]
 
 
-class Block(_Node):
+class Block(Record):
     """``type "label" ... { body }``.
 
     Like an attribute's expression, a block's body may be deferred by the
@@ -324,7 +318,7 @@ class Block(_Node):
 
 
 @dataclass(frozen=True, slots=True)
-class Body(_Node):
+class Body(Record):
     """Attributes (in source order; names are unique in valid HCL) and nested blocks."""
 
     attributes: tuple[Attribute, ...]
@@ -343,7 +337,7 @@ class Body(_Node):
 
 
 @dataclass(frozen=True, slots=True)
-class Comment(_Node):
+class Comment(Record):
     """A comment with the line it starts on (text without the ``#``, ``//`` or ``/* */``)."""
 
     text: str
@@ -351,7 +345,7 @@ class Comment(_Node):
 
 
 @dataclass(frozen=True, slots=True)
-class HclFile(_Node):
+class HclFile(Record):
     """A parsed ``.tf``/``.tfvars``/``.tf.json`` file."""
 
     path: str

@@ -8,7 +8,7 @@ Terraform repository never imports the CloudFormation code).
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 if TYPE_CHECKING:
     from sovlint.config import Config
@@ -35,3 +35,16 @@ NORMALISERS: Mapping[str, Callable[[Any, Any], Any]] = {
     "terraform-plan": _lazy("sovlint.normalise.terraform_plan", "normalise_terraform_plan"),
     "terraform-state": _lazy("sovlint.normalise.terraform_state", "normalise_terraform_state"),
 }
+
+#: The data tables a format's normaliser reads, loaded by ``load_tables`` (module, function).
+TABLES: Mapping[str, tuple[str, str]] = {
+    "kubernetes": ("sovlint.normalise.kubernetes_signals", "load_tables"),
+}
+
+
+def load_tables(formats: Iterable[str]) -> None:
+    """Load the data tables of these formats' normalisers in this process: before worker
+    processes are forked, so that each does not load them again."""
+    for fmt in sorted(set(formats) & set(TABLES)):
+        module, function = TABLES[fmt]
+        getattr(importlib.import_module(module), function)()

@@ -80,8 +80,7 @@ def _registries() -> dict[str, Any]:
 
 
 def load_tables() -> None:
-    """Load every data table the Kubernetes normaliser reads (once per process): called
-    before worker processes are forked, so that each does not load them again."""
+    """Load every data table the Kubernetes normaliser reads (once per process)."""
     from sovlint.normalise.saas import saas_endpoints
 
     _signals(), _registries(), controllers(), _type_tables(), _cloud_object_tags(), saas_endpoints()
