@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import os
 import re
+import stat
 import tempfile
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -141,7 +142,18 @@ def write_atomically(path: Path, text: str | Iterable[str]) -> None:
 
     The file keeps the permission bits of the one it replaces; a new file gets
     the usual ones (0666 less the umask), not the 0600 of a temporary file.
+    What is not a regular file (``/dev/null``, ``/dev/stdout``, a named pipe)
+    is written to, never replaced.
     """
+    try:
+        regular = stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        regular = True  # a new file
+    if not regular:
+        with open(path, "w", encoding="utf-8", newline="") as stream:
+            for chunk in [text] if isinstance(text, str) else text:
+                stream.write(chunk)
+        return
     directory = path.parent if str(path.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:

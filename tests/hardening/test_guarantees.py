@@ -14,10 +14,12 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import textwrap
@@ -258,3 +260,24 @@ def test_written_files_get_umask_permissions_or_keep_their_own(tmp_path: Path, u
         assert existing.read_text(encoding="utf-8") == "NEW\n"
     finally:
         os.umask(old_umask)
+
+
+def test_an_output_that_is_not_a_regular_file_is_written_to_not_replaced(run_cli: Any,
+                                                                          tmp_path: Path) -> None:
+    """``-o /dev/null`` or a named pipe: replacing it by a file would, as root, replace the
+    device itself."""
+    import threading
+
+    (tmp_path / "main.tf").write_text('resource "aws_s3_bucket" "b" {\n  bucket = "b"\n}\n')
+    pipe = tmp_path / "report.pipe"
+    os.mkfifo(pipe)
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_text(encoding="utf-8")),
+                              daemon=True)
+    reader.start()
+    code, _, stderr = run_cli("scan", "main.tf", "--no-cache", "--format", "json", "--output", str(pipe))
+    reader.join(timeout=60)
+    assert code in (0, 1) and "Traceback" not in stderr
+    assert stat.S_ISFIFO(pipe.stat().st_mode)
+    assert json.loads(received[0])["summary"]["files"] == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["main.tf", "report.pipe"]  # no temporary left
