@@ -16,7 +16,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 from sovlint.catalog import cached_catalog
 from sovlint.config import Config
@@ -29,6 +29,9 @@ from sovlint.parse_cache import real_path
 from sovlint.policy.load import Policy
 from sovlint.references import ReferenceGraph
 from sovlint.units import Judgement, UnitResult, WorkUnit
+
+if TYPE_CHECKING:  # the rules' evaluator is imported when resources are judged
+    from sovlint.policy.evaluate import Prefilter
 
 FILE_RESOURCE_TYPE = "sovlint::file"
 
@@ -659,14 +662,24 @@ def evaluate_indexed(policies: Sequence[Policy], resources: Sequence[Resource], 
                                                               list[tuple[str, ScanError]]]:
     """:func:`evaluate_all`, each finding with the index of its resource, each error with
     the id of the rule that failed."""
-    from sovlint.policy.evaluate import cannot_match, evaluate, match_prefilter, resource_view
+    from sovlint.policy.evaluate import match_prefilter
+
+    return evaluate_prefiltered([(policy, match_prefilter(policy)) for policy in policies],
+                                resources, config, broken)
+
+
+def evaluate_prefiltered(prefiltered: Sequence[tuple[Policy, Prefilter]], resources: Sequence[Resource],
+                         config: Config, broken: set[str] | None = None) -> tuple[list[tuple[int, Finding]],
+                                                                               list[tuple[str, ScanError]]]:
+    """:func:`evaluate_indexed` with each rule's ``match_prefilter`` computed already (a
+    :class:`Judge` computes them once for all its units)."""
+    from sovlint.policy.evaluate import cannot_match, evaluate, resource_view
 
     settings = {"allowed_countries_personal": list(config.allowed_countries_personal),
                 "profile": config.profile}
     findings: list[tuple[int, Finding]] = []
     errors: list[tuple[str, ScanError]] = []
     broken = set() if broken is None else broken
-    prefiltered = [(policy, match_prefilter(policy)) for policy in policies]
     for index, resource in enumerate(resources):
         view = resource_view(resource, settings)
         for policy, prefilter in prefiltered:
@@ -814,12 +827,14 @@ class Judge:
     ``--jobs``), so that the process that keeps the results does not do it all alone."""
 
     def __init__(self, config: Config, policies: Sequence[Policy], baseline: frozenset[str]) -> None:
+        from sovlint.policy.evaluate import match_prefilter
         from sovlint.remediation import load_alternatives
         from sovlint.resolve import DataClassSettings
         from sovlint.suppress import SuppressionPolicy
 
         self.config = config
         self.policies = list(policies)
+        self.prefiltered = [(policy, match_prefilter(policy)) for policy in self.policies]
         self.baseline = baseline
         self.catalog = cached_catalog(config.catalog)
         self.settings = DataClassSettings(default=config.default_data_class,
@@ -847,7 +862,7 @@ class Judge:
 
         resolved = [r if r.resource_type == FILE_RESOURCE_TYPE else
                     resolve_resource(r, self.catalog, self.settings) for r in raw]
-        indexed, errors = evaluate_indexed(self.policies, resolved, self.config, self.broken)
+        indexed, errors = evaluate_prefiltered(self.prefiltered, resolved, self.config, self.broken)
         findings = attach_remediation([f for _, f in indexed], resolved, self.catalog,
                                       self.config.profile, self.alternatives)
         by_address = {(r.source.path, r.address): r for r in resolved}

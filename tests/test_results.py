@@ -1,5 +1,7 @@
-"""A scan's results kept on disk: every output format reads back what it would have read from
-memory; the same record twice is listed once; the order does not depend on arrival."""
+"""A scan's results kept in memory, then on disk: every output format reads back what it would
+have read from the scan; the same record twice is listed once; the order does not depend on
+arrival. Each store test runs with the records kept in memory, in the file from the first one,
+and moved to the file midway."""
 
 from __future__ import annotations
 
@@ -11,9 +13,18 @@ import pytest
 from sovlint.engine import ScanResult
 from sovlint.formatters import FORMATTERS, formatter
 from sovlint.model import Finding, Replica, Resource, ScanError, SourceSpan
-from sovlint.results import ResultStore, decode_finding, decode_resource, encode_record
+from sovlint import results
+from sovlint.results import ResultStore, decode_finding, decode_resource, encode_record, stored_resource
 
 from formatters.scan_results import realistic_result  # noqa: F401  (fixture)
+
+
+@pytest.fixture(params=["memory", "file", "moved midway"], autouse=True)
+def kept(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Where the stores of a test keep their records."""
+    limit = {"memory": 10**9, "file": 0, "moved midway": 3}[request.param]
+    monkeypatch.setattr(results, "MEMORY_RECORDS", limit)
+    return str(request.param)
 
 
 def _stored(result: ScanResult, shuffle: bool = False, twice: bool = False) -> ScanResult:
@@ -87,3 +98,27 @@ def test_findings_with_alternatives_round_trip(realistic_result: ScanResult) -> 
     for finding in with_ways_out:
         assert decode_finding(encode_record(finding)) == finding
     assert isinstance(findings[0], Finding)
+
+
+def test_records_come_back_alike_from_memory_and_file(realistic_result: ScanResult,  # noqa: F811
+                                                      kept: str) -> None:
+    stored = _stored(realistic_result, shuffle=True)
+    assert sorted(map(repr, stored.resources)) == sorted(repr(stored_resource(r))
+                                                         for r in realistic_result.resources)
+    assert sorted(map(repr, stored.findings)) == sorted(map(repr, realistic_result.findings))
+    assert all(r == decode_resource(encode_record(r)) for r in stored.resources)
+    assert all(f == decode_finding(encode_record(f)) for f in stored.findings)
+
+
+def test_a_stored_resource_drops_what_the_store_does_not_keep(kept: str) -> None:
+    from sovlint.model import Suppression
+
+    resource = Resource(address="aws_s3_bucket.b", resource_type="aws_s3_bucket",
+                        source=SourceSpan("main.tf", 3, 9), input_format="terraform", provider="aws",
+                        region="eu-west-3", tags={"data_class": "health"}, inherited_tags={"team": "x"},
+                        attributes={"bucket": "b"}, suppressions=(Suppression(("SOV001",), "moved", None),))
+    bare = dataclasses.replace(resource, tags={}, inherited_tags={}, attributes={}, suppressions=())
+    assert stored_resource(resource) == bare == decode_resource(encode_record(resource))
+    store = ResultStore()
+    store.add_resource(resource)
+    assert list(store.resources) == [bare]
