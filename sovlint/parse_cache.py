@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence, TypeVar
 
 from sovlint import __version__
+from sovlint.cache_home import cache_home
 
 T = TypeVar("T")
 
@@ -71,11 +72,7 @@ def real_path(path: str | os.PathLike[str]) -> str:
 
 def cache_dir() -> Path:
     """Where cache entries are kept."""
-    explicit = os.environ.get("SOVLINT_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "sovlint"
+    return Path(cache_home())
 
 
 _code_stamps: list[str] = []
