@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from sovlint.datafiles import load_yaml_file, policies_dir
+from sovlint.records import Record
 
 PROVIDER_REGION = "provider-region"
 PROVIDER_ZONE = "provider-zone"
@@ -28,7 +29,7 @@ NO_COPY = "none"
 
 
 @dataclass(frozen=True, slots=True)
-class Fallback:
+class Fallback(Record):
     """Where data is when nothing is written: a keyword, a fixed name, the nearest set, or unknown."""
 
     kind: str  # provider-region | provider-zone | any-region | fixed | nearest | unknown | paired-region | ...
@@ -38,7 +39,7 @@ class Fallback:
 
 
 @dataclass(frozen=True, slots=True)
-class Reader:
+class Reader(Record):
     """One place a location may be written (the first one set wins)."""
 
     argument: str | None = None  # a name or a list of names
@@ -53,7 +54,7 @@ class Reader:
 
 
 @dataclass(frozen=True, slots=True)
-class Condition:
+class Condition(Record):
     """A test on arguments (``kind`` test, or ``all``/``any``/``not`` of ``parts``)."""
 
     kind: str  # test | all | any | not
@@ -66,7 +67,7 @@ class Condition:
 
 
 @dataclass(frozen=True, slots=True)
-class Destination:
+class Destination(Record):
     """Where a copy is: an argument (with a fallback), a reference, or a fallback alone."""
 
     argument: str | None = None
@@ -78,7 +79,7 @@ class Destination:
 
 
 @dataclass(frozen=True, slots=True)
-class CopySpec:
+class CopySpec(Record):
     """A copy the service makes (replicas, backups, geo-redundant pairs...)."""
 
     via: str
@@ -90,7 +91,7 @@ class CopySpec:
 
 
 @dataclass(frozen=True, slots=True)
-class SingleSite:
+class SingleSite(Record):
     """SOV009: the resource keeps its data on one site when ``when`` holds."""
 
     when: Condition
@@ -98,7 +99,7 @@ class SingleSite:
 
 
 @dataclass(frozen=True, slots=True)
-class Equivalent:
+class Equivalent(Record):
     """The same service in another format, with its argument paths translated."""
 
     format: str  # cloudformation | arm
@@ -128,7 +129,7 @@ class TypeSemantics:
 
 
 @dataclass(frozen=True, slots=True)
-class TagSpec:
+class TagSpec(Record):
     """Where tags are written and how: a map, namespaced keys, ``key=value`` strings, pairs."""
 
     argument: str
@@ -139,7 +140,7 @@ class TagSpec:
 
 
 @dataclass(frozen=True, slots=True)
-class AttachedTags:
+class AttachedTags(Record):
     """A resource type that tags another resource, named by a reference in ``target``."""
 
     resource_type: str
@@ -163,7 +164,7 @@ class ProviderTags:
 
 
 @dataclass(frozen=True, slots=True)
-class DataSourceSemantics:
+class DataSourceSemantics(Record):
     """A data source whose attributes list the zones of a region, read at plan time."""
 
     zones_of_region: tuple[str, ...]
