@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from typing import TYPE_CHECKING, Any, Sequence
 
 from sovlint.engine import ScanResult
@@ -75,9 +74,11 @@ def render_inventory(result: ScanResult, fmt: str, options: dict[str, Any]) -> s
         from sovlint.formatters.json_report import document
 
         doc = document(result)
-        text = json.dumps({"schema_version": 1, "tool": doc["tool"], "resources": rows,
-                           "way_out": way_out_dicts(way_out(result.resources, catalog, result.profile)),
-                           "summary": doc["summary"]}, indent=2, ensure_ascii=False) + "\n"
+        from sovlint.formatters.indented_json import indented_json
+
+        text = indented_json({"schema_version": 1, "tool": doc["tool"], "resources": rows,
+                              "way_out": way_out_dicts(way_out(result.resources, catalog, result.profile)),
+                              "summary": doc["summary"]}) + "\n"
         return json_text(text)
     if fmt == "csv":
         buffer = io.StringIO()

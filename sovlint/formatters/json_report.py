@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from typing import Any
 
@@ -105,6 +104,7 @@ def document(result: ScanResult) -> dict[str, Any]:
 
 def render(result: ScanResult, options: dict[str, Any]) -> str:
     """Serialise deterministically (a ``--shard`` job's report also has its ``shard`` section)."""
+    from sovlint.formatters.indented_json import indented_json
     from sovlint.quoting import json_text
 
     data = document(result)
@@ -112,4 +112,4 @@ def render(result: ScanResult, options: dict[str, Any]) -> str:
         from sovlint.shards import shard_section
 
         data["shard"] = shard_section(result, options["shard"])
-    return json_text(json.dumps(data, indent=2, ensure_ascii=False)) + "\n"
+    return json_text(indented_json(data)) + "\n"
