@@ -14,9 +14,10 @@ import gc
 import hashlib
 import os
 import sys
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence, overload
 
 from sovlint.catalog import cached_catalog
 from sovlint.config import Config
@@ -28,7 +29,7 @@ from sovlint.model import RENDERED_ORIGIN, Finding, Resource, ScanError, Severit
 from sovlint.parse_cache import real_path
 from sovlint.policy.load import Policy
 from sovlint.references import ReferenceGraph
-from sovlint.units import Judgement, UnitResult, WorkUnit
+from sovlint.units import FolderFiles, Judgement, SharedNames, UnitResult, WorkUnit, folder_files
 
 if TYPE_CHECKING:  # the rules' evaluator is imported when resources are judged
     from sovlint.policy.evaluate import Prefilter
@@ -97,8 +98,9 @@ def plan_units(files: Sequence[SourceFile], explicit_files: bool) -> list[WorkUn
     for directory in sorted(tfvars_dirs - set(tf_dirs)):
         tf_dirs[directory] = [display_path(p) for p in sorted(Path(directory).glob("*.tf*"))
                               if p.name.endswith((".tf", ".tofu"))]
+    shared = SharedNames()  # (a Terraform directory's files: its folder and their names)
     for directory, displays in tf_dirs.items():
-        units.append(WorkUnit(TERRAFORM, directory, tuple(displays)))
+        units.append(WorkUnit(TERRAFORM, directory, folder_files(displays, directory, shared)))
     tf_dirs.clear()
     for unit_file, displays in terragrunt.items():
         units.append(WorkUnit(TERRAGRUNT, unit_file, tuple(dict.fromkeys(displays))))
@@ -289,24 +291,74 @@ def _format_normalisers() -> Mapping[str, Callable[[WorkUnit, Config], UnitResul
 Progress = Callable[[int, int], None]
 
 
-class ReportedFiles:
-    """The display paths a scan reports, sorted: a list (the report's ``files``) that answers
-    ``in`` by bisection (a set of every file of a large tree would weigh several megabytes)."""
+class ReportedFiles(Sequence[str]):
+    """The display paths a scan reports, sorted: a read-only sequence (the report's
+    ``files``) that answers ``in`` and ``index`` by bisection. Each path is kept as its
+    folder and its name, strings shared with the work units (:class:`FolderFiles`) and
+    between folders: a large tree's paths would weigh several megabytes as strings."""
 
-    def __init__(self, paths: Iterable[str]) -> None:
-        self.paths = sorted(set(paths))
+    def __init__(self, paths: Iterable[str] = (), groups: Iterable[Sequence[str]] = ()) -> None:
+        """``paths``, and the paths of ``groups`` (the work units' reported files)."""
+        folders: dict[str, str] = {}
+        shared = SharedNames()
+        texts = set(paths)
+        for group in groups:
+            if isinstance(group, FolderFiles):  # its strings are the ones kept
+                folders.setdefault(group.folder, group.folder)
+                for name in group.names:
+                    shared.name(name)
+            texts.update(group)
+        self._folders: list[str | None] = []  # None: a path without a folder
+        self._folder_of = array("I")  # per path, its folder's place in _folders
+        self._names: list[str] = []
+        numbers: dict[str | None, int] = {}
+        for path in sorted(texts):
+            cut = path.rfind(os.sep)
+            folder = folders.setdefault(path[:cut], path[:cut]) if cut >= 0 else None
+            number = numbers.setdefault(folder, len(numbers))
+            if number == len(self._folders):
+                self._folders.append(folder)
+            self._folder_of.append(number)
+            self._names.append(shared.name(path[cut + 1:]))
 
-    def __contains__(self, path: object) -> bool:
-        index = bisect.bisect_left(self.paths, path)  # type: ignore[call-overload]
-        return index < len(self.paths) and self.paths[index] == path
+    @property
+    def paths(self) -> Sequence[str]:
+        """The paths, sorted (the files of the report)."""
+        return self
 
     def __len__(self) -> int:
-        return len(self.paths)
+        return len(self._names)
 
-    def canonical(self, path: str) -> str:
-        """The string object kept for ``path`` (the path itself when not reported)."""
-        index = bisect.bisect_left(self.paths, path)
-        return self.paths[index] if index < len(self.paths) and self.paths[index] == path else path
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        name = self._names[index]
+        folder = self._folders[self._folder_of[index]]
+        return name if folder is None else folder + os.sep + name
+
+    def __contains__(self, path: object) -> bool:
+        if not isinstance(path, str):
+            return False
+        index = bisect.bisect_left(self, path)
+        return index < len(self) and self[index] == path
+
+    def index(self, value: Any, start: int = 0, stop: int = sys.maxsize) -> int:
+        """The place of a path (ValueError when it is not reported)."""
+        stop = min(stop, len(self))
+        if isinstance(value, str) and start < stop:
+            index = bisect.bisect_left(self, value, start, stop)
+            if index < stop and self[index] == value:
+                return index
+        raise ValueError(f"{value!r} is not reported")
+
+    def __repr__(self) -> str:
+        return f"ReportedFiles({len(self)} paths)"
 
 
 @dataclass
@@ -369,7 +421,7 @@ def plan_scan(files: Sequence[SourceFile], explicit_files: bool, config: Config 
     graph = read_references(f.location for f in files if f.format in REFERENCING)
     resolve_module_sources(graph, config or Config())
     # every planned file is reported, also those of directories evaluated through their callers
-    reported = ReportedFiles(d for u in units for d in u.reported)
+    reported = ReportedFiles(groups=(u.reported for u in units))
     terraform = [u for u in units if u.kind == TERRAFORM]
     # directories evaluated through another scanned one (a called module, a kustomize base,
     # the module of a Terragrunt unit...) are not roots: {format: real paths}
@@ -743,7 +795,7 @@ def scan(paths: Sequence[Path], config: Config, explicit_files: bool = False,
         plan = selection(plan)
     plan.graph, plan.terraform = ReferenceGraph(), []  # decided: let their memory serve the rest
     cached_catalog(config.catalog)  # loaded once, before worker processes fork
-    reviewer = Reviewer(config, policies, plan.reported.canonical)
+    reviewer = Reviewer(config, policies, plan.reported)
     reviewer.add(skipped, errors)
     reported_files = plan.reported
     terraform_modules: set[str] = {r.source.path for r in skipped}
@@ -880,8 +932,8 @@ class Reviewer:
     them), or the live review of ``sovlint aws``.
     """
 
-    def __init__(self, config: Config, policies: Sequence[Policy],
-                 canonical: Callable[[str], str] | None = None) -> None:
+    def __init__(self, config: Config, policies: Sequence[Policy], known: Sequence[str] = ()) -> None:
+        """``known``: the paths most records are at, sorted (the reported files)."""
         from sovlint.results import ResultStore
         from sovlint.suppress import read_baseline
 
@@ -892,7 +944,7 @@ class Reviewer:
         if config.baseline:
             self.baseline, stale = read_baseline(Path(config.baseline))
         self.judge = Judge(config, policies, self.baseline)
-        self.store = ResultStore(canonical)
+        self.store = ResultStore(known)
         self._failures: set[tuple[str, int | None, str]] = set()
         #: rules that failed, reported once: their later findings are not kept either (as
         #: when one process judges everything: a rule that failed is not run again)
@@ -957,7 +1009,8 @@ class Reviewer:
                     not in self._plain:
                 self.store.add_finding(finding)
         self._rendered = []
-        return ScanResult(profile=self.config.profile, files=list(sources),
+        files = sources if isinstance(sources, ReportedFiles) else list(sources)  # read-only
+        return ScanResult(profile=self.config.profile, files=files,
                           resources=self.store.resources, findings=self.store.findings,
                           errors=self.store.errors(), policies=self.policies)
 

@@ -3,7 +3,8 @@
 Memory stays flat however large the scanned tree: past the first
 ``MEMORY_RECORDS`` records (kept as they are: a small scan encodes nothing),
 each resource and finding is written to a temporary file as soon as its work
-unit is reviewed, and only its place in the report order is kept in memory. The file holds each
+unit is reviewed, and only its place in the report order is kept in memory
+(numbers: the place of its path, its line, its offset). The file holds each
 record in the lossless form that every output format is rendered from
 (:func:`encode_record`); the JSON reports of ``--shard`` jobs carry the same
 form, so that ``sovlint merge`` rebuilds exactly what one scan would have
@@ -16,6 +17,7 @@ produced it first.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import json
 import operator
@@ -141,6 +143,38 @@ def error_order(error: ScanError) -> tuple[Any, ...]:
     return (error.path, error.line or 0, error.message)
 
 
+class PathNumbers:
+    """The paths records are at, each a number that orders as its path: a path of ``known``
+    (sorted, each once: a scan's reported files) its place there, another path one given
+    when first seen (and its string kept). A record keeps a number, not a string."""
+
+    def __init__(self, known: Sequence[str] = ()) -> None:
+        self._known = known
+        self._others: dict[str, int] = {}
+
+    def number(self, path: str) -> int:
+        """The number of a path."""
+        try:
+            return self._known.index(path)
+        except ValueError:
+            return self._others.setdefault(path, len(self._known) + len(self._others))
+
+    def ranks(self) -> array[int] | None:
+        """Each number's place in path order (``None``: the number itself, every path known)."""
+        if not self._others:
+            return None
+        count = len(self._known)
+        # another path comes before the first known one that is greater
+        others = sorted((bisect.bisect_left(self._known, path), path, number)
+                        for path, number in self._others.items())
+        places = array("I", (place for place, _, _ in others))
+        ranks = array("I", (index + bisect.bisect_right(places, index) for index in range(count)))
+        ranks.extend(0 for _ in others)
+        for position, (place, _, number) in enumerate(others):
+            ranks[number] = place + position
+        return ranks
+
+
 #: Records a store keeps as objects before it moves them all to its temporary file.
 MEMORY_RECORDS = 1000
 
@@ -152,7 +186,8 @@ class SortedRecords(Sequence[T], Generic[T]):
 
     def __init__(self, encode: Callable[[T], str], decode: Callable[[dict[str, Any]], T],
                  order: Callable[[T], tuple[Any, ...]],
-                 stored: Callable[[T], T] = lambda record: record) -> None:
+                 stored: Callable[[T], T] = lambda record: record,
+                 paths: PathNumbers | None = None) -> None:
         self._encode = encode
         self._decode = decode
         self._order = order
@@ -161,7 +196,8 @@ class SortedRecords(Sequence[T], Generic[T]):
         self._file: IO[bytes] | None = None
         self._size = 0
         self._offsets = array("q")
-        self._paths: list[str] = []  # per record, for the order (shared string objects)
+        self._numbers = paths or PathNumbers()
+        self._paths = array("I")  # per record, its path's number (for the order)
         self._lines = array("q")
         self._sorted: array[int] | None = None
 
@@ -173,7 +209,7 @@ class SortedRecords(Sequence[T], Generic[T]):
             if self._objects is not None:
                 self._move_to_file()
             self._write(self._encode(record))
-        self._paths.append(path)
+        self._paths.append(self._numbers.number(path))
         self._lines.append(line)
         self._sorted = None
 
@@ -208,8 +244,11 @@ class SortedRecords(Sequence[T], Generic[T]):
     def _ordered(self) -> array[int]:
         if self._sorted is None:
             paths, lines = self._paths, self._lines
-            # by path, then line, then as added: two stable sorts whose keys are the stored
-            # objects (no tuple per record: a large scan's records are many)
+            ranks = self._numbers.ranks()
+            if ranks is not None:  # numbers in path order
+                paths = array("I", (ranks[number] for number in paths))
+            # by path, then line, then as added: two stable sorts (no tuple per record: a
+            # large scan's records are many)
             rough = sorted(range(len(paths)), key=lines.__getitem__)
             rough.sort(key=paths.__getitem__)
             final = array("q")
@@ -264,27 +303,24 @@ def _encoded(record: Resource | Finding | ScanError) -> str:
 class ResultStore:
     """Resources, findings and errors of a scan (or of merged scans), deduplicated."""
 
-    def __init__(self, canonical: Callable[[str], str] | None = None) -> None:
-        """``canonical`` maps a path to the one string object kept for it (by default, the
-        first one seen): the store keeps a path per record, not a string."""
+    def __init__(self, known: Sequence[str] = ()) -> None:
+        """``known``: the paths most records are at, sorted, each once (a scan's reported
+        files): the store keeps a number per record, not a string (:class:`PathNumbers`)."""
+        paths = PathNumbers(known)
         self.resources: SortedRecords[Resource] = SortedRecords(_encoded, decode_resource,
-                                                                resource_order, stored_resource)
+                                                                resource_order, stored_resource, paths)
         self.findings: SortedRecords[Finding] = SortedRecords(_encoded, decode_finding,
-                                                              finding_order)
+                                                              finding_order, paths=paths)
         self._errors: dict[str, ScanError] = {}
-        if canonical is None:
-            seen: dict[str, str] = {}
-            canonical = lambda path: seen.setdefault(path, path)  # noqa: E731
-        self._path = canonical
 
     def add_resource(self, resource: Resource) -> None:
         """Keep a resource (the same one kept twice is listed once)."""
-        self.resources.add(resource, self._path(resource.source.path),
+        self.resources.add(resource, resource.source.path,
                            resource.source.line or 0)
 
     def add_finding(self, finding: Finding) -> None:
         """Keep a finding (the same one kept twice is listed once)."""
-        self.findings.add(finding, self._path(finding.source.path),
+        self.findings.add(finding, finding.source.path,
                           finding.source.line or 0)
 
     def add_error(self, error: ScanError) -> None:

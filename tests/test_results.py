@@ -122,3 +122,32 @@ def test_a_stored_resource_drops_what_the_store_does_not_keep(kept: str) -> None
     store = ResultStore()
     store.add_resource(resource)
     assert list(store.resources) == [bare]
+
+
+def test_records_at_known_and_other_paths_come_in_path_order() -> None:
+    """A record at a reported file keeps its place there; one at another path (a module
+    outside the scanned folders) comes where its path sorts among them."""
+    from sovlint.engine import ReportedFiles
+
+    known = ReportedFiles(["m/b/main.tf", "m/b0.tf", "m/c.tf", "z.tf"])
+    store = ResultStore(known)
+    paths = ["z.tf", "m/b-x/main.tf", "m/c.tf", "a.tf", "m/b0.tf", "zz.tf", "m/b/main.tf", "m/c.tf"]
+    for line, path in enumerate(paths):
+        store.add_resource(Resource(address=f"r.{line}", resource_type="t", input_format="terraform",
+                                    source=SourceSpan(path, line + 1, line + 1)))
+    assert [r.source.path for r in store.resources] == sorted(paths)
+
+
+def test_reported_files_read_as_the_sorted_paths() -> None:
+    from sovlint.engine import ReportedFiles
+    from sovlint.units import FolderFiles, folder_files
+
+    group = folder_files(["x/a/main.tf", "x/a/b.tf"], "x/a")
+    assert isinstance(group, FolderFiles) and group == ("x/a/main.tf", "x/a/b.tf")
+    assert hash(group) == hash(("x/a/main.tf", "x/a/b.tf")) and repr(group) == repr(tuple(group))
+    assert folder_files(["x/main.tf", "y/main.tf"]) == ("x/main.tf", "y/main.tf")
+    reported = ReportedFiles(["x/a-b.tf", "top.tf", "/root.tf", "x//odd.tf"], [group, ("x/a/b.tf",)])
+    expected = sorted({"x/a-b.tf", "top.tf", "/root.tf", "x//odd.tf", "x/a/main.tf", "x/a/b.tf"})
+    assert list(reported) == expected and reported[1:3] == expected[1:3] and len(reported) == 6
+    assert all(path in reported and reported.index(path) == i for i, path in enumerate(expected))
+    assert "x/a" not in reported and "x/odd.tf" not in reported and None not in reported
