@@ -321,11 +321,6 @@ class ReportedFiles(Sequence[str]):
             self._folder_of.append(number)
             self._names.append(shared.name(path[cut + 1:]))
 
-    @property
-    def paths(self) -> Sequence[str]:
-        """The paths, sorted (the files of the report)."""
-        return self
-
     def __len__(self) -> int:
         return len(self._names)
 
@@ -705,26 +700,19 @@ def evaluate_all(policies: Sequence[Policy], resources: Sequence[Resource],
     ``broken`` holds the rules that crashed already (they are not run again);
     a scan shares it between its batches of resources.
     """
-    findings, errors = evaluate_indexed(policies, resources, config, broken)
-    return [f for _, f in findings], [e for _, e in errors]
-
-
-def evaluate_indexed(policies: Sequence[Policy], resources: Sequence[Resource], config: Config,
-                     broken: set[str] | None = None) -> tuple[list[tuple[int, Finding]],
-                                                              list[tuple[str, ScanError]]]:
-    """:func:`evaluate_all`, each finding with the index of its resource, each error with
-    the id of the rule that failed."""
     from sovlint.policy.evaluate import match_prefilter
 
-    return evaluate_prefiltered([(policy, match_prefilter(policy)) for policy in policies],
-                                resources, config, broken)
+    findings, errors = evaluate_prefiltered([(p, match_prefilter(p)) for p in policies], resources,
+                                            config, broken)
+    return [f for _, f in findings], [e for _, e in errors]
 
 
 def evaluate_prefiltered(prefiltered: Sequence[tuple[Policy, Prefilter]], resources: Sequence[Resource],
                          config: Config, broken: set[str] | None = None) -> tuple[list[tuple[int, Finding]],
                                                                                list[tuple[str, ScanError]]]:
-    """:func:`evaluate_indexed` with each rule's ``match_prefilter`` computed already (a
-    :class:`Judge` computes them once for all its units)."""
+    """:func:`evaluate_all` with each rule's ``match_prefilter`` computed already (a
+    :class:`Judge` computes them once for all its units), each finding with the index of its
+    resource, each error with the id of the rule that failed."""
     from sovlint.policy.evaluate import cannot_match, evaluate, resource_view
 
     settings = {"allowed_countries_personal": list(config.allowed_countries_personal),
@@ -844,8 +832,8 @@ def scan(paths: Sequence[Path], config: Config, explicit_files: bool = False,
         again, fetch_errors = fetch_modules_of([u for u, _ in to_fetch], [r for _, r in to_fetch], config)
         reviewer.add([], fetch_errors)
         collect(again, config, worker_count(config.jobs), None, review_fetched)
-    return reviewer.result(sorted({*reported_files.paths, *terraform_modules})
-                           if terraform_modules else reported_files.paths)
+    return reviewer.result(sorted({*reported_files, *terraform_modules})
+                           if terraform_modules else reported_files)
 
 
 def discover_changes(paths: Sequence[Path], config: Config, ref: str) -> Discovery:
@@ -895,7 +883,7 @@ class Judge:
         self.suppression = SuppressionPolicy(inline=config.inline_suppressions,
                                              require_reason=config.require_reason)
         self.alternatives = load_alternatives()
-        self.broken: set[str] = set()  # rules that crashed in this process: not run again
+        self.broken: set[str] = set()  # rules that crashed for this judge: not run again
 
     @staticmethod
     def ready() -> None:

@@ -88,7 +88,7 @@ def share(plan: Any, shard: Shard) -> Any:
         read = plan.modules_read(plan.units)
         covered = {d for u in plan.units for d in u.reported}
         covered.update(d for u in plan.terraform if real_path(u.path) in read for d in u.reported)
-        extra = [path for path in plan.reported.paths if path not in covered]
+        extra = [path for path in plan.reported if path not in covered]
     return plan.select([plan.units[i] for i in sorted(mine)], extra)
 
 
